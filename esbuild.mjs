@@ -1,0 +1,37 @@
+// Bundles the extension client, the language server, the CLI, and the TypeScript tests and benchmarks.
+// One bundle per entry keeps the VSIX small and the CLI a single file.
+import { build } from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const testEntries = (dir) =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
+
+await Promise.all([
+  build({ ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
+  build({ ...common, entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist' }),
+  build({
+    ...common,
+    entryPoints: { cli: 'server/src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    ...common,
+    entryPoints: [...testEntries('test/unit'), ...testEntries('test/grammar'), ...testEntries('bench')],
+    outdir: 'out',
+    outbase: '.',
+    external: ['vscode-oniguruma', 'vscode-textmate', 'yaml-language-server', 'vscode-languageserver/node', 'vscode-languageserver'],
+  }),
+]);
