@@ -1,0 +1,490 @@
+// Semantic checks of one parsed file against the catalogue and schema: unknown traits, keys and names (with
+// did-you-mean), values out of range, missing prompts, baselines and files. Also records every generator and
+// judge reference so navigation and rename can find them.
+import * as path from 'node:path';
+import {
+  DEFAULTS_KEYS,
+  GENERATOR_KIND_KEY,
+  GENERATOR_KINDS,
+  JUDGE_KIND_KEY,
+  JUDGE_KINDS,
+  MANIFEST_KEY,
+  MEASURE_FUNCTIONS,
+  SECRET_KEYS,
+  TEST_KEYS,
+  generatorKind,
+  judgeKind,
+  type KeySpec,
+  type KindSpec,
+} from '../catalogue/schema';
+import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
+import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
+import { glob, isGlobPattern } from '../files/glob';
+import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
+import type { EntryKind, SpecHost } from './host';
+import type { Definition, DefinitionKind, Reference } from './model';
+import { closest } from './suggest';
+
+export interface ValidationContext {
+  readonly file: SpecFile;
+  readonly path: string;
+  readonly dir: string;
+  readonly visible: ReadonlyMap<string, Definition>;
+  readonly host: SpecHost;
+  readonly stat: (file: string) => EntryKind | undefined;
+  readonly checkFiles: boolean;
+}
+
+const MAX_SEEDS = 10_000;
+const MAX_SEED = 2 ** 32 - 1;
+
+export function validate(ctx: ValidationContext): { diagnostics: Diagnostic[]; references: Reference[] } {
+  return new Validator(ctx).run();
+}
+
+class Validator {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly references: Reference[] = [];
+  private defaults: Block | undefined;
+
+  constructor(private readonly ctx: ValidationContext) {}
+
+  run() {
+    const testNames = new Map<string, Token>();
+    for (const b of this.ctx.file.blocks) {
+      switch (b.kind) {
+        case 'generator':
+          this.definition(b, GENERATOR_KIND_KEY, GENERATOR_KINDS, generatorKind, 'generator');
+          break;
+        case 'judge':
+          this.definition(b, JUDGE_KIND_KEY, JUDGE_KINDS, judgeKind, 'judge');
+          break;
+        case 'defaults':
+          if (this.defaults) this.report(b.keyword.range, 'error', `A file has one defaults block; the first is on line ${this.defaults.keyword.range.start.line + 1}.`, 'duplicate-defaults');
+          else this.defaults = b;
+          this.properties(b.properties, DEFAULTS_KEYS);
+          break;
+        case 'test':
+          if (b.name) {
+            const prev = testNames.get(b.name.text);
+            if (prev) this.report(b.name.range, 'error', `Another test is named '${b.name.text}' (line ${prev.range.start.line + 1}).`, 'duplicate-test');
+            else testNames.set(b.name.text, b.name);
+          }
+          this.test(b);
+          break;
+      }
+    }
+    return { diagnostics: this.diagnostics, references: this.references };
+  }
+
+  private report(range: Range, severity: Severity, message: string, code: string, extra: Partial<Diagnostic> = {}): void {
+    this.diagnostics.push({ range, severity, message, code, ...extra });
+  }
+
+  // ---- generator and judge definitions ---------------------------------------------------------------------
+
+  private definition(
+    b: Extract<Block, { kind: 'generator' | 'judge' }>,
+    kindKey: KeySpec,
+    kinds: readonly KindSpec[],
+    lookup: (k: string) => KindSpec | undefined,
+    what: DefinitionKind,
+  ): void {
+    const kindProp = b.properties.find((p) => p.key.text === 'kind');
+    let spec: KindSpec | undefined;
+    if (!kindProp) {
+      this.report(b.headerRange, 'error', `${what} '${b.name?.text ?? ''}' has no kind: add \`kind\` (${kinds.map((k) => k.kind).join(', ')}).`, 'missing-kind');
+    } else if (kindProp.value.type === 'word') {
+      spec = lookup(kindProp.value.text);
+      if (!spec) {
+        const s = closest(kindProp.value.text, kinds.map((k) => k.kind));
+        this.report(
+          kindProp.value.range,
+          'error',
+          `Unknown ${what} kind '${kindProp.value.text}'. Expected ${kinds.map((k) => k.kind).join(', ')}.` + (s ? ` Did you mean '${s}'?` : ''),
+          `unknown-${what}-kind`,
+          s ? { suggestions: [s] } : {},
+        );
+      }
+    }
+    if (!spec) {
+      // Without a known kind, only check what needs no kind: secrets and values' own shapes.
+      for (const p of b.properties) if (p.key.text !== 'kind') this.secret(p);
+      if (kindProp?.value.type === 'missing') this.report(kindProp.key.range, 'error', "'kind' needs a value.", 'missing-value');
+      return;
+    }
+    const keys = what === 'judge' ? [kindKey, MANIFEST_KEY, ...spec.settings] : [kindKey, ...spec.settings];
+    this.properties(b.properties, keys, `${spec.kind} ${what}`);
+    const hasManifest = b.properties.some((p) => p.key.text === 'manifest');
+    if (!hasManifest) {
+      const missing = spec.settings.filter((k) => k.required && !b.properties.some((p) => p.key.text === k.key)).map((k) => k.key);
+      if (missing.length > 0) {
+        this.report(b.headerRange, 'error', `${spec.kind} ${what} '${b.name?.text ?? ''}' needs ${missing.map((m) => `\`${m}\``).join(', ')}.`, 'missing-setting', {
+          data: { missing },
+        });
+      }
+    }
+    if (spec.kind === 'command') {
+      const run = b.properties.find((p) => p.key.text === 'run');
+      if (run && run.value.type === 'text' && !run.value.text.includes('{out}')) {
+        this.report(run.value.range, 'warning', 'The command gets no {out}: Wabi cannot know where it wrote the image.', 'command-no-out');
+      }
+    }
+  }
+
+  private secret(p: Property): boolean {
+    if (!SECRET_KEYS.includes(p.key.text.toLowerCase())) return false;
+    this.report(
+      p.range,
+      'error',
+      `Never put secrets in a spec: use \`api-key-env NAME\` and keep the key in that environment variable or the editor's secret storage.`,
+      'secret-in-spec',
+    );
+    return true;
+  }
+
+  // ---- properties -----------------------------------------------------------------------------------------
+
+  private properties(props: readonly Property[], keys: readonly KeySpec[], where?: string): void {
+    const seen = new Map<string, Property>();
+    for (const p of props) {
+      const spec = keys.find((k) => k.key === p.key.text);
+      if (!spec) {
+        if (this.secret(p)) continue;
+        const s = closest(p.key.text, keys.map((k) => k.key));
+        this.report(
+          p.key.range,
+          'error',
+          `Unknown setting '${p.key.text}'${where ? ` for a ${where}` : ''}.` + (s ? ` Did you mean '${s}'?` : ` Expected one of: ${keys.map((k) => k.key).join(', ')}.`),
+          'unknown-key',
+          s ? { suggestions: [s] } : {},
+        );
+        continue;
+      }
+      if (!spec.repeatable) {
+        const prev = seen.get(p.key.text);
+        if (prev) this.report(p.key.range, 'warning', `'${p.key.text}' is already set on line ${prev.key.range.start.line + 1}; this one wins.`, 'duplicate-key');
+        seen.set(p.key.text, p);
+      }
+      this.value(p, spec);
+    }
+  }
+
+  private value(p: Property, spec: KeySpec): void {
+    const v = p.value;
+    if (v.type === 'missing') {
+      this.report(p.key.range, 'error', `'${p.key.text}' needs a value.`, 'missing-value');
+      return;
+    }
+    switch (spec.type) {
+      case 'integer':
+      case 'number':
+      case 'unit': {
+        if (v.type !== 'word') return;
+        const n = Number(v.text);
+        if (v.text.trim() === '' || !Number.isFinite(n)) {
+          this.report(v.range, 'error', `'${v.text}' is not a number.`, 'bad-number');
+        } else if (spec.type === 'integer' && !Number.isInteger(n)) {
+          this.report(v.range, 'error', `'${p.key.text}' must be a whole number.`, 'bad-number');
+        } else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+          this.report(v.range, 'error', `'${p.key.text}' must be between ${spec.min} and ${spec.max}; got ${v.text}.`, 'out-of-range');
+        }
+        return;
+      }
+      case 'duration':
+        if (v.type === 'word' && !/^\d+(\.\d+)?(ms|s|m|h)$/.test(v.text)) {
+          this.report(v.range, 'error', `'${v.text}' is not a duration: use a number and a unit, e.g. 90s, 2m, 500ms.`, 'bad-duration');
+        }
+        return;
+      case 'url':
+        if (v.type === 'word' && !/^https?:\/\/[^\s/]+/.test(v.text)) {
+          this.report(v.range, 'error', `'${v.text}' is not an http:// or https:// URL.`, 'bad-url');
+        }
+        return;
+      case 'env':
+        if (v.type === 'word' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.text)) {
+          this.report(v.range, 'error', `'${v.text}' is not an environment variable name${/^sk-|^[A-Za-z0-9_-]{30,}$/.test(v.text) ? ' (it looks like a key itself: never put keys in a spec)' : ''}.`, 'bad-env');
+        }
+        return;
+      case 'enum':
+        if (v.type === 'word' && spec.values && !spec.values.includes(v.text)) {
+          const s = closest(v.text, spec.values);
+          this.report(v.range, 'error', `'${v.text}' is not a valid ${p.key.text}: expected ${spec.values.join(', ')}.`, 'bad-enum', s ? { suggestions: [s] } : {});
+        }
+        return;
+      case 'file':
+        if (v.type === 'word') this.file(v.text, v.range, p.key.text === 'dir' || p.key.text === 'cwd' ? 'dir' : 'file');
+        return;
+      case 'glob':
+        if (v.type === 'word') this.images(v.text, v.range);
+        return;
+      case 'generator-ref':
+        if (v.type === 'word') this.reference({ text: v.text, range: v.range }, 'generator');
+        return;
+      case 'judge-ref':
+        if (v.type === 'word') this.reference({ text: v.text, range: v.range }, 'judge', spec.judgeKinds);
+        return;
+      case 'seeds':
+        if (v.type === 'seeds') this.seeds(v);
+        return;
+      case 'size':
+        if (v.type === 'size') {
+          for (const n of [v.width, v.height]) {
+            if (n.value < 64 || n.value > 8192) this.report(n.range, 'error', `Image sides must be 64..8192 pixels; got ${n.text}.`, 'bad-size');
+            else if (n.value % 8 !== 0) this.report(n.range, 'warning', `${n.text} is not a multiple of 8; most diffusion models round it.`, 'size-not-multiple-of-8');
+          }
+        }
+        return;
+      case 'pass':
+        if (v.type === 'pass') {
+          if (!Number.isFinite(v.ratio)) this.report(v.range, 'error', 'A pass rate cannot divide by zero.', 'bad-pass');
+          else if (v.ratio > 1) this.report(v.range, 'error', `A pass rate cannot exceed all seeds; got ${v.text}.`, 'bad-pass');
+          else if (v.ratio <= 0) this.report(v.range, 'error', `A pass rate of ${v.text} lets every test pass.`, 'bad-pass');
+        }
+        return;
+      case 'numbers':
+        if (v.type === 'numbers') {
+          if (v.values.length !== 3) this.report(v.range, 'error', `'${p.key.text}' takes three numbers, one per RGB channel; got ${v.values.length}.`, 'bad-number');
+          if (p.key.text === 'std') for (const n of v.values) if (n.value <= 0) this.report(n.range, 'error', 'A standard deviation must be positive.', 'out-of-range');
+        }
+        return;
+      case 'generator-kind':
+      case 'judge-kind':
+      case 'text':
+      case 'expect':
+      case 'string':
+        return;
+    }
+  }
+
+  private seeds(v: Extract<Property['value'], { type: 'seeds' }>): void {
+    if (v.items.length === 0) {
+      this.report(v.range, 'error', 'Expected at least one seed.', 'bad-seeds');
+      return;
+    }
+    let count = 0;
+    const seen = new Set<number>();
+    for (const item of v.items) {
+      const from = item.from.value;
+      const to = item.to ? item.to.value : from;
+      let bad = false;
+      for (const n of item.to ? [item.from, item.to] : [item.from]) {
+        if (n.value < 0 || n.value > MAX_SEED) {
+          this.report(n.range, 'error', `Seeds are whole numbers from 0 to ${MAX_SEED}; got ${n.text}.`, 'bad-seeds');
+          bad = true;
+        }
+      }
+      if (bad) continue;
+      if (to < from) {
+        this.report(item.range, 'error', `Seed range ${item.from.text}..${item.to!.text} runs backwards: write ${item.to!.text}..${item.from.text}.`, 'bad-seeds', {
+          suggestions: [`${item.to!.text}..${item.from.text}`],
+        });
+        continue;
+      }
+      count += to - from + 1;
+      if (!item.to) {
+        if (seen.has(from)) this.report(item.range, 'warning', `Seed ${from} is listed twice.`, 'duplicate-seed');
+        seen.add(from);
+      }
+    }
+    if (count > MAX_SEEDS) this.report(v.range, 'error', `${count} seeds is more than the ${MAX_SEEDS} a test may run.`, 'bad-seeds');
+  }
+
+  private file(rel: string, range: Range, want: EntryKind): void {
+    if (!this.ctx.checkFiles || rel === '') return;
+    const abs = path.resolve(this.ctx.dir, rel);
+    const kind = this.ctx.stat(abs);
+    if (kind === want) return;
+    const message = kind ? `'${rel}' is a ${kind === 'dir' ? 'folder' : 'file'}, not a ${want === 'dir' ? 'folder' : 'file'}.` : `'${rel}' does not exist (relative to this spec).`;
+    this.report(range, 'error', message, 'missing-file');
+  }
+
+  private images(pattern: string, range: Range): void {
+    if (!this.ctx.checkFiles || pattern === '') return;
+    if (!isGlobPattern(pattern)) {
+      this.file(pattern, range, 'file');
+      return;
+    }
+    if (glob(this.ctx.host, this.ctx.dir, pattern, { limit: 1, maxVisits: 5000 }).length === 0) {
+      this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
+    }
+  }
+
+  private reference(name: Token, expected: DefinitionKind, judgeKinds?: readonly string[]): Definition | undefined {
+    const target = this.ctx.visible.get(name.text);
+    const ok = target && target.kind === expected;
+    this.references.push({ name: name.text, range: name.range, expected, target: ok ? target : undefined });
+    if (!target) {
+      const candidates = [...this.ctx.visible.values()].filter((d) => d.kind === expected).map((d) => d.name);
+      const s = closest(name.text, candidates);
+      this.report(
+        name.range,
+        'error',
+        `Unknown ${expected} '${name.text}'.` + (s ? ` Did you mean '${s}'?` : candidates.length ? ` Known: ${candidates.join(', ')}.` : ` Define it with a \`${expected}\` block or import a file that does.`),
+        `unknown-${expected}`,
+        s ? { suggestions: [s] } : {},
+      );
+      return undefined;
+    }
+    if (!ok) {
+      this.report(name.range, 'error', `'${name.text}' is a ${target.kind}, not a ${expected}.`, `unknown-${expected}`);
+      return undefined;
+    }
+    if (judgeKinds && target.type && !judgeKinds.includes(target.type)) {
+      this.report(name.range, 'error', `'${name.text}' is a ${target.type} judge; this needs ${article(judgeKinds[0])} ${judgeKinds.join(' or ')} judge.`, 'wrong-judge-kind');
+    }
+    return target;
+  }
+
+  // ---- tests ----------------------------------------------------------------------------------------------
+
+  private test(b: TestBlock): void {
+    for (const tag of b.tags) {
+      if (!isTaxonomyTag(tag.text)) {
+        const s = closest(tag.text, TAXONOMY_TAGS);
+        this.report(tag.range, 'warning', `'${tag.text}' is not in the anti-aesthetic taxonomy.` + (s ? ` Did you mean '${s}'?` : ''), 'unknown-tag', s ? { suggestions: [s] } : {});
+      }
+    }
+    this.properties(b.properties, TEST_KEYS);
+    const has = (k: string) => b.properties.some((p) => p.key.text === k && p.value.type !== 'missing');
+    const hasImages = has('images');
+    if (!has('prompt') && !hasImages) {
+      this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' has no prompt: add \`prompt\`, or \`images\` to score existing files.`, 'missing-prompt', {
+        data: { line: b.headerRange.start.line + 1 },
+      });
+    }
+    if (has('strength') && !has('input')) {
+      const p = b.properties.find((q) => q.key.text === 'strength')!;
+      this.report(p.key.range, 'warning', '`strength` only applies to image-to-image tests: add an `input` image.', 'strength-without-input');
+    }
+    if (!hasImages) this.generatorFor(b);
+    for (const p of b.properties) {
+      if (p.value.type === 'expect') this.expectation(p.value.expect, b);
+    }
+  }
+
+  /** Every generated test needs a generator, from the test or from defaults; `degrade` needs a source image. */
+  private generatorFor(b: TestBlock): void {
+    const own = b.properties.find((p) => p.key.text === 'generator');
+    const inherited = this.defaults?.properties.find((p) => p.key.text === 'generator');
+    const prop = own ?? inherited;
+    if (!prop) {
+      this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' has no generator: set \`generator\` in defaults or in the test.`, 'missing-generator');
+      return;
+    }
+    if (prop.value.type !== 'word') return;
+    const def = this.ctx.visible.get(prop.value.text);
+    if (def?.kind === 'generator' && def.type === 'degrade') {
+      const hasInput = b.properties.some((p) => p.key.text === 'input') || def.block.properties.some((p) => p.key.text === 'input');
+      if (!hasInput) this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' uses the degrade generator '${def.name}', which needs an \`input\` image.`, 'degrade-needs-input');
+    }
+  }
+
+  private expectation(e: Expectation, b: TestBlock): void {
+    if (!e.measure) return;
+    const lhsKind = this.measure(e.measure);
+    const c = e.comparand;
+    if (!c || lhsKind === undefined) {
+      if (c?.type === 'measure') this.measure(c.measure);
+      return;
+    }
+    if (c.type === 'number') {
+      const n = c.number.value;
+      const [min, max] = lhsKind === 'trait' ? [0, 1] : [MEASURE_FUNCTIONS[lhsKind]?.min, MEASURE_FUNCTIONS[lhsKind]?.max];
+      if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+        const what = lhsKind === 'trait' ? `Trait scores are 0..1` : `${lhsKind}() scores are ${min}..${max}`;
+        this.report(c.number.range, 'error', `${what}; ${c.number.text} can never be reached.`, 'threshold-range');
+      } else if (lhsKind === 'trait' && e.op && ((n === 0 && (e.op.text === '>=')) || (n === 1 && e.op.text === '<='))) {
+        this.report(e.range, 'warning', `Every score is ${e.op.text} ${c.number.text}: this expectation always holds.`, 'always-true');
+      }
+    } else if (c.type === 'relative') {
+      const ref = c.ref.text as 'baseline' | 'input';
+      if (!b.properties.some((p) => p.key.text === ref && p.value.type !== 'missing')) {
+        const extra: Partial<Diagnostic> =
+          ref === 'baseline'
+            ? { data: { test: b.name?.text ?? '', insertAfterLine: lastPromptLine(b), indent: indentOf(b) } }
+            : {};
+        this.report(
+          c.ref.range,
+          'error',
+          ref === 'baseline' ? "This compares with the baseline, but the test has no `baseline` prompt." : 'This compares with the input, but the test has no `input` image.',
+          ref === 'baseline' ? 'missing-baseline' : 'missing-input',
+          extra,
+        );
+      }
+      if (lhsKind === 'trait' && c.margin && c.margin.value > 1) {
+        this.report(c.margin.range, 'error', `Trait scores are 0..1; a margin of ${c.margin.text} can never be met.`, 'threshold-range');
+      }
+    } else {
+      this.measure(c.measure);
+    }
+  }
+
+  /** Checks a measure; returns 'trait', the judge function's name, or undefined when it is invalid. */
+  private measure(m: Measure): string | undefined {
+    if (m.type === 'trait') {
+      const name = m.name.text;
+      if (isTraitName(name)) return 'trait';
+      if (MEASURE_FUNCTIONS[name]) {
+        this.report(m.name.range, 'error', `${name} is a judge score and needs arguments: ${MEASURE_FUNCTIONS[name].doc.split(':')[0]}.`, 'bad-expect');
+        return undefined;
+      }
+      const def = this.ctx.visible.get(name);
+      if (def?.kind === 'judge') {
+        const fn = def.type === 'clip' ? `clip(${name}, "text")` : `${def.type ?? 'reward'}(${name})`;
+        this.report(m.name.range, 'error', `'${name}' is a judge: score with it as ${fn}.`, 'unknown-trait', { suggestions: [fn] });
+        return undefined;
+      }
+      const s = closest(name, TRAIT_NAMES);
+      this.report(m.name.range, 'error', `Unknown trait '${name}'.` + (s ? ` Did you mean '${s}'?` : ` Traits: ${TRAIT_NAMES.join(', ')}.`), 'unknown-trait', s ? { suggestions: [s] } : {});
+      return undefined;
+    }
+    const fn = m.fn.text;
+    const spec = MEASURE_FUNCTIONS[fn];
+    if (!spec) {
+      const s = closest(fn, Object.keys(MEASURE_FUNCTIONS));
+      this.report(m.fn.range, 'error', `Unknown judge score '${fn}(...)'. Expected clip, aesthetic or reward.` + (s ? ` Did you mean '${s}'?` : ''), 'unknown-function', s ? { suggestions: [s] } : {});
+      return undefined;
+    }
+    const args = m.args;
+    if (fn === 'clip') {
+      const texts = args.filter((a) => a.quoted);
+      const names = args.filter((a) => !a.quoted);
+      if (args.length === 0 || args.length > 2 || texts.length !== 1 || names.length > 1 || (args.length === 2 && args[0].quoted)) {
+        this.report(m.argsRange, 'error', 'clip takes a text, and optionally a judge before it: clip("a rotten fruit") or clip(JUDGE, "a rotten fruit").', 'bad-arguments');
+        return undefined;
+      }
+      if (texts[0].text.trim() === '') this.report(texts[0].range, 'error', 'clip needs a text to compare the image with.', 'bad-arguments');
+      if (names.length === 1) {
+        this.reference(names[0], 'judge', ['clip']);
+      } else {
+        const clips = [...this.ctx.visible.values()].filter((d) => d.kind === 'judge' && d.type === 'clip');
+        if (clips.length === 0) {
+          this.report(m.fn.range, 'error', 'clip() needs a `clip` judge: define one with `judge NAME` and `kind clip`, or import it.', 'no-clip-judge');
+        } else if (clips.length > 1) {
+          this.report(m.fn.range, 'error', `Several clip judges are defined (${clips.map((c) => c.name).join(', ')}): name one, clip(${clips[0].name}, "...").`, 'ambiguous-clip-judge');
+        }
+      }
+      return fn;
+    }
+    if (args.length !== 1 || args[0].quoted) {
+      this.report(m.argsRange, 'error', `${fn} takes one judge name: ${fn}(JUDGE).`, 'bad-arguments');
+      return undefined;
+    }
+    this.reference(args[0], 'judge', [spec.judgeKind]);
+    return fn;
+  }
+}
+
+function lastPromptLine(b: TestBlock): number {
+  const prompt = b.properties.find((p) => p.key.text === 'prompt');
+  return (prompt ?? b.properties[0])?.range.end.line ?? b.headerRange.start.line;
+}
+
+function indentOf(b: TestBlock): number {
+  return b.properties[0]?.indent ?? 2;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
