@@ -3,6 +3,9 @@
 import { build } from 'esbuild';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const production = process.argv.includes('--production');
 const common = {
@@ -13,6 +16,7 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  define: { WABI_VERSION: JSON.stringify(version) },
 };
 
 const testEntries = (dir) =>

@@ -11,6 +11,8 @@ export interface SpecHost {
   stat(file: string): EntryKind | undefined;
   /** Entries of a folder (names only), or [] when it cannot be read. */
   readDir(dir: string): readonly { readonly name: string; readonly kind: EntryKind }[];
+  /** False for paths the service must not read (outside the workspace); absent means everything is allowed. */
+  allows?(file: string): boolean;
 }
 
 export const nodeHost: SpecHost = {
@@ -77,5 +79,23 @@ export function memoStat(host: SpecHost): (file: string) => EntryKind | undefine
     const k = host.stat(file);
     seen.set(file, k);
     return k;
+  };
+}
+
+/** A host that reads nothing outside the roots `roots()` returns at the time of each read: a spec cannot make
+ *  the editor read `../../.ssh/id_rsa` by importing it. */
+export function confinedHost(inner: SpecHost, roots: () => readonly string[]): SpecHost {
+  const allows = (file: string) => {
+    const p = path.resolve(file);
+    return roots().some((root) => {
+      const r = path.resolve(root);
+      return p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
+    });
+  };
+  return {
+    readFile: (f) => (allows(f) ? inner.readFile(f) : undefined),
+    stat: (f) => (allows(f) ? inner.stat(f) : undefined),
+    readDir: (d) => (allows(d) ? inner.readDir(d) : []),
+    allows,
   };
 }

@@ -295,6 +295,10 @@ class Validator {
     const abs = path.resolve(this.ctx.dir, rel);
     const kind = this.ctx.stat(abs);
     if (kind === want) return;
+    if (this.ctx.host.allows && !this.ctx.host.allows(abs)) {
+      this.report(range, 'error', `'${rel}' is outside the workspace; Wabi reads only files inside it.`, 'outside-workspace');
+      return;
+    }
     const message = kind ? `'${rel}' is a ${kind === 'dir' ? 'folder' : 'file'}, not a ${want === 'dir' ? 'folder' : 'file'}.` : `'${rel}' does not exist (relative to this spec).`;
     this.report(range, 'error', message, 'missing-file');
   }

@@ -1,0 +1,61 @@
+// The `wabi` command line: the same engine as the editor, for CI and terminals.
+// Exit codes: 0 success, 1 the specs have errors (or tests failed), 2 usage or configuration errors.
+import { UsageError } from './args';
+import { runCheck } from './check';
+import { runFormat } from './fmt';
+
+declare const WABI_VERSION: string | undefined;
+const VERSION = typeof WABI_VERSION === 'string' ? WABI_VERSION : '0.1.0';
+
+const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic intent
+
+Usage:
+  wabi check [--json] [--quiet] [SPEC|DIR ...]   report spec errors and warnings (exit 1 on errors)
+  wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
+  wabi lsp --stdio                               run the language server (Neovim, Helix, Emacs...)
+  wabi --version | help
+
+Without SPEC|DIR, the current folder is searched for *.wabi files.`;
+
+function main(argv: readonly string[]): number | 'server' {
+  const out = (line: string) => process.stdout.write(line + '\n');
+  const err = (line: string) => process.stderr.write(line + '\n');
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return runCheck(rest, out, err);
+      case 'fmt':
+      case 'format':
+        return runFormat(rest, out, err);
+      case 'lsp':
+        // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('../lsp/main');
+        return 'server';
+      case '--version':
+      case '-v':
+      case 'version':
+        out(VERSION);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(HELP);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`wabi: ${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    err(`wabi: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+}
+
+const code = main(process.argv.slice(2));
+if (code !== 'server') process.exitCode = code;
