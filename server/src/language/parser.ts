@@ -422,8 +422,10 @@ class Parser {
       if (line.startsWith('..', i)) {
         const to = this.seedNumber(ln, line, i + 2, end);
         if (!to) {
-          this.error(range(ln, from.range.start.character, i + 2), 'Unfinished seed range: expected a number after \'..\'.', 'bad-seeds');
-          i += 2;
+          let j = i + 2;
+          while (j < end && !isBlank(line.charCodeAt(j)) && line[j] !== ',') j++;
+          this.error(range(ln, from.range.start.character, j), `'${line.slice(from.range.start.character, j)}' is not a seed range: use whole numbers, e.g. 1..4.`, 'bad-seeds');
+          i = j;
           items.push({ from, range: from.range });
           continue;
         }

@@ -1,0 +1,312 @@
+// Semantic diagnostics on real multi-file workspaces: every check the language server reports, with its exact
+// place, code and did-you-mean.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { confinedHost, memoryHost, nodeHost } from '../../server/src/language/host';
+import { SpecWorkspace } from '../../server/src/language/workspace';
+import type { Diagnostic } from '../../server/src/language/ast';
+
+const ROOT = path.resolve('/ws');
+const GENERATORS = `generator sdxl
+  kind      comfyui
+  url       http://127.0.0.1:8188
+  workflow  flows/sdxl.json
+
+generator reference
+  kind   degrade
+  input  images/a.jpg
+
+judge clip-l
+  kind         clip
+  image-model  models/image.onnx
+  text-model   models/text.onnx
+  tokenizer    models/tokenizer.json
+
+judge hps
+  kind   reward
+  model  models/hps.onnx
+
+judge laion
+  kind     aesthetic
+  model    models/head.onnx
+  encoder  clip-l
+`;
+
+const FILES: Record<string, string> = {
+  'generators.wabi': GENERATORS,
+  'flows/sdxl.json': '{}',
+  'images/a.jpg': 'x',
+  'images/b.jpg': 'x',
+  'models/image.onnx': 'x',
+  'models/text.onnx': 'x',
+  'models/tokenizer.json': '{}',
+  'models/hps.onnx': 'x',
+  'models/head.onnx': 'x',
+};
+
+function analyze(text: string, extra: Record<string, string> = {}): Diagnostic[] {
+  const files = Object.fromEntries(Object.entries({ ...FILES, ...extra, 'spec.wabi': text }).map(([k, v]) => [path.join(ROOT, k), v]));
+  const ws = new SpecWorkspace(memoryHost(files), { roots: [ROOT] });
+  return [...ws.analyze(path.join(ROOT, 'spec.wabi'))!.diagnostics];
+}
+
+/** `code@line:col` for each diagnostic (1-based, as an editor shows them). */
+const where = (ds: Diagnostic[]) => ds.map((d) => `${d.code}@${d.range.start.line + 1}:${d.range.start.character + 1}`);
+
+const HEAD = 'import "generators.wabi"\n\ndefaults\n  generator  sdxl\n  seeds      1..4\n\n';
+
+test('a valid spec using every feature has no diagnostics', () => {
+  const ds = analyze(
+    HEAD +
+      `test "grainy"  [clarity_and_focus.film_artifacts]
+  prompt    grainy cow
+  negative  clean
+  baseline  a cow
+  expect    grain >= 0.6
+  expect    grain > baseline + 0.3
+  expect    polish < baseline
+  expect    clip("a rotten fruit") > clip(clip-l, "fresh fruit")
+  expect    reward(hps) < baseline
+  expect    aesthetic(laion) <= 5
+
+test "edit"
+  generator  reference
+  input      images/a.jpg
+  strength   0.5
+  prompt     keep the blur
+  expect     blur >= input - 0.05
+
+test "files"
+  images  images/*.jpg
+  expect  polish < 0.6
+`,
+  );
+  assert.deepEqual(where(ds), []);
+});
+
+test('unknown trait, generator and judge get a did-you-mean suggestion', () => {
+  const ds = analyze(
+    HEAD +
+      `test "t"
+  generator  sdx
+  prompt     p
+  expect     grian >= 0.6
+  expect     reward(hsp) > 1
+  expect     aesthetic(hps) > 1
+`,
+  );
+  assert.deepEqual(where(ds), ['unknown-generator@8:14', 'unknown-trait@10:14', 'unknown-judge@11:21', 'wrong-judge-kind@12:24']);
+  assert.equal(ds[0].message, "Unknown generator 'sdx'. Did you mean 'sdxl'?");
+  assert.deepEqual(ds[1].suggestions, ['grain']);
+  assert.deepEqual(ds[2].suggestions, ['hps']);
+  assert.match(ds[3].message, /'hps' is a reward judge; this needs an aesthetic judge/);
+});
+
+test('thresholds outside a measure’s range are errors; always-true ones are warnings', () => {
+  const ds = analyze(
+    HEAD +
+      `test "t"
+  prompt  p
+  baseline b
+  expect  grain >= 1.5
+  expect  blur < -0.1
+  expect  grain > baseline + 2
+  expect  clip("x") > 1.2
+  expect  aesthetic(laion) > 11
+  expect  reward(hps) > 40
+  expect  grain >= 0
+`,
+  );
+  assert.deepEqual(where(ds), [
+    'threshold-range@10:20',
+    'threshold-range@11:18',
+    'threshold-range@12:30',
+    'threshold-range@13:23',
+    'threshold-range@14:30',
+    'always-true@16:11',
+  ]);
+});
+
+test('bad seed ranges, sizes, pass rates and numbers', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+defaults
+  generator  sdxl
+  seeds      4..1, 3, 3, 99999999999
+  size       4x1000
+  pass       5/4
+  steps      0
+  guidance   7.5
+`,
+  );
+  assert.deepEqual(where(ds), [
+    'bad-seeds@4:14',
+    'duplicate-seed@4:23',
+    'bad-seeds@4:26',
+    'bad-size@5:14',
+    'bad-pass@6:14',
+    'out-of-range@7:14',
+  ]);
+  assert.deepEqual(ds[0].suggestions, ['1..4']);
+  const sizes = analyze('defaults\n  size 1000x1001\n');
+  assert.deepEqual(where(sizes), ['size-not-multiple-of-8@2:13']);
+});
+
+test('duplicate test names, missing prompt and missing generator', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+test "a"
+  generator sdxl
+  prompt    p
+test "a"
+  generator sdxl
+  baseline  only a baseline
+test "no generator"
+  prompt p
+`,
+  );
+  assert.deepEqual(where(ds), ['missing-prompt@5:1', 'duplicate-test@5:6', 'missing-generator@8:1']);
+});
+
+test('comparing with baseline or input needs them in the test', () => {
+  const ds = analyze(HEAD + 'test "t"\n  prompt  grainy cow\n  expect  grain > baseline + 0.1\n  expect  blur >= input\n');
+  assert.deepEqual(where(ds), ['missing-baseline@9:19', 'missing-input@10:19']);
+  assert.deepEqual(ds[0].data, { test: 't', insertAfterLine: 7, indent: 2 });
+});
+
+test('missing import, input, workflow and model files are reported at their paths', () => {
+  const ds = analyze(
+    `import "nowhere.wabi"
+import "generators.wabi"
+generator other
+  kind      comfyui
+  url       http://127.0.0.1:8188
+  workflow  flows/missing.json
+judge broken
+  kind   reward
+  model  models/missing.onnx
+test "t"
+  generator  sdxl
+  input      images/missing.png
+  images     shots/*.png
+  prompt     p
+`,
+  );
+  assert.deepEqual(where(ds), ['missing-import@1:8', 'missing-file@6:13', 'missing-file@9:10', 'missing-file@12:14', 'no-matches@13:14']);
+  assert.equal(ds[0].message, "Cannot import 'nowhere.wabi': it does not exist.");
+});
+
+test('file checks can be switched off', () => {
+  const files = { [path.join(ROOT, 'spec.wabi')]: HEAD.replace('import "generators.wabi"\n', '') + 'test "t"\n  input images/nope.png\n  prompt p\n' };
+  const ws = new SpecWorkspace(memoryHost(files), { roots: [ROOT], checkFiles: false });
+  assert.deepEqual(where([...ws.analyze(path.join(ROOT, 'spec.wabi'))!.diagnostics]), ['unknown-generator@3:14']);
+});
+
+test('import cycles are reported on the import that closes them, in every file of the cycle', () => {
+  const files = {
+    [path.join(ROOT, 'a.wabi')]: 'import "b.wabi"\n',
+    [path.join(ROOT, 'b.wabi')]: 'import "c.wabi"\n',
+    [path.join(ROOT, 'c.wabi')]: 'import "a.wabi"\n',
+    [path.join(ROOT, 'self.wabi')]: 'import "self.wabi"\n',
+  };
+  const ws = new SpecWorkspace(memoryHost(files), { roots: [ROOT] });
+  const a = ws.analyze(path.join(ROOT, 'a.wabi'))!.diagnostics;
+  assert.deepEqual(where([...a]), ['import-cycle@1:8']);
+  assert.equal(a[0].message, 'Import cycle: a.wabi → b.wabi → c.wabi → a.wabi.');
+  assert.deepEqual(where([...ws.analyze(path.join(ROOT, 'c.wabi'))!.diagnostics]), ['import-cycle@1:8']);
+  assert.deepEqual(where([...ws.analyze(path.join(ROOT, 'self.wabi'))!.diagnostics]), ['import-cycle@1:8']);
+});
+
+test('names resolve transitively through imports; clashes across files are errors', () => {
+  const ds = analyze('import "mid.wabi"\ngenerator sdxl\n  kind degrade\n  input images/a.jpg\ntest "t"\n  generator reference\n  prompt p\n', {
+    'mid.wabi': 'import "generators.wabi"\n',
+  });
+  assert.deepEqual(where(ds), ['duplicate-definition@2:11']);
+  assert.match(ds[0].message, /'sdxl' is defined both in generators.wabi and in line 2/);
+});
+
+test('generator and judge definitions: kinds, settings, required settings, secrets', () => {
+  const ds = analyze(`generator g
+  kind  comfyu
+generator h
+  kind      comfyui
+  url       localhost:8188
+  workflw   flows/sdxl.json
+  timeout   soon
+generator k
+  kind     openai
+  model    gpt-image-1
+  api-key  sk-abc
+generator c
+  kind  command
+  run   make-image {prompt}
+judge j
+  kind     aesthetic
+  model    models/head.onnx
+  encoder  hps
+`);
+  assert.deepEqual(where(ds), [
+    'unknown-generator-kind@2:9',
+    'missing-setting@3:1',
+    'bad-url@5:13',
+    'unknown-key@6:3',
+    'bad-duration@7:13',
+    'secret-in-spec@11:3',
+    'command-no-out@14:9',
+    'unknown-judge@18:12',
+  ]);
+  assert.deepEqual(ds[0].suggestions, ['comfyui']);
+  assert.deepEqual(ds[3].suggestions, ['workflow']);
+  assert.equal(ds[1].message, "comfyui generator 'h' needs `workflow`.");
+});
+
+test('tags are checked against the paper taxonomy', () => {
+  const ds = analyze(HEAD + 'test "t" [clarity_and_focus.film_artifcts, color_and_tone, made_up]\n  prompt p\n');
+  assert.deepEqual(where(ds), ['unknown-tag@7:11', 'unknown-tag@7:60']);
+  assert.deepEqual(ds[0].suggestions, ['clarity_and_focus.film_artifacts']);
+  assert.equal(ds[1].suggestions, undefined);
+});
+
+test('clip() without a judge name needs exactly one clip judge', () => {
+  const none = analyze('generator g\n  kind degrade\n  input images/a.jpg\ntest "t"\n  generator g\n  prompt p\n  expect clip("x") > 0.2\n');
+  assert.deepEqual(where(none), ['no-clip-judge@7:10']);
+  const two = analyze(HEAD + 'judge other\n  kind clip\n  image-model models/image.onnx\n  text-model models/text.onnx\n  tokenizer models/tokenizer.json\ntest "t"\n  prompt p\n  expect clip("x") > 0.2\n');
+  assert.deepEqual(where(two), ['ambiguous-clip-judge@14:10']);
+});
+
+test('a judge name used as a trait points to the right call', () => {
+  const ds = analyze(HEAD + 'test "t"\n  prompt p\n  baseline b\n  expect hps < baseline\n');
+  assert.deepEqual(where(ds), ['unknown-trait@10:10']);
+  assert.deepEqual(ds[0].suggestions, ['reward(hps)']);
+});
+
+test('the editor host reads nothing outside the workspace', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-confine-'));
+  try {
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(dir, 'secret.wabi'), 'generator leaked\n  kind degrade\n');
+    fs.writeFileSync(path.join(dir, 'outside.png'), 'x');
+    fs.writeFileSync(path.join(ws, 'spec.wabi'), 'import "../secret.wabi"\ntest "t"\n  generator leaked\n  input ../outside.png\n  prompt p\n');
+    const confined = new SpecWorkspace(confinedHost(nodeHost, () => [ws]), { roots: [ws] });
+    const ds = confined.analyze(path.join(ws, 'spec.wabi'))!.diagnostics;
+    assert.deepEqual(where([...ds]), ['missing-import@1:8', 'unknown-generator@3:13', 'outside-workspace@4:9']);
+    assert.equal(ds[0].message, "Cannot import '../secret.wabi': it is outside the workspace.");
+    // The same spec on the command line, where the user chose the files, may import a sibling folder.
+    const open = new SpecWorkspace(nodeHost, { roots: [ws] });
+    assert.deepEqual(where([...open.analyze(path.join(ws, 'spec.wabi'))!.diagnostics]), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the bundled examples are clean', () => {
+  const examples = path.resolve(__dirname, '../../../examples');
+  const ws = new SpecWorkspace(nodeHost, { roots: [examples] });
+  const files = ws.specFiles();
+  assert.ok(files.length >= 4, `found ${files.length} example specs`);
+  for (const f of files) assert.deepEqual(where([...ws.analyze(f)!.diagnostics]), [], path.basename(f));
+});
