@@ -220,3 +220,31 @@ test('parses a 40,000-line spec without error', () => {
   assert.equal(f.diagnostics.length, 0);
   assert.equal(f.blocks[4999].range.start.line, 4999 * 8);
 });
+
+test('an incremental parse equals a fresh parse and reuses the untouched blocks', () => {
+  // Edits chosen to cross block boundaries: joining lines, splitting headers, opening `|` blocks, adding lines.
+  const edits: Array<[string, string]> = [
+    ['grain >= 0.6', 'grain >= 0.7'],
+    ['\ndefaults', 'defaults'],
+    ['  seeds      1..4, 9\n', ''],
+    ['A cow in a field', '|\n    A cow\n    in a field\n  negative '],
+    ['test "grainy cow"', '  test "grainy cow"'],
+    ['# shared', 'generator g\n  kind degrade\n# shared'],
+  ];
+  let previous = parse(SPEC);
+  let text = SPEC;
+  for (const [from, to] of edits) {
+    assert.ok(text.includes(from), from);
+    text = text.replace(from, to);
+    const incremental = parse(text, previous);
+    const fresh = parse(text);
+    const strip = (f: typeof fresh) => ({ blocks: f.blocks, comments: f.comments, diagnostics: f.diagnostics });
+    assert.deepEqual(strip(incremental), strip(fresh), `after replacing ${JSON.stringify(from)}`);
+    previous = incremental;
+  }
+  const a = parse(SPEC);
+  const b = parse(SPEC.replace('grain >= 0.6', 'grain >= 0.9'), a);
+  assert.equal(b.blocks[0], a.blocks[0], 'the import block is the same object');
+  assert.equal(b.blocks[1], a.blocks[1], 'the defaults block is the same object');
+  assert.notEqual(b.blocks[2], a.blocks[2], 'the edited test is parsed again');
+});

@@ -165,6 +165,18 @@ export interface SpecFile {
   readonly comments: readonly Comment[];
   /** Syntax errors; the model adds its semantic diagnostics beside these. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The file cut at block headers, kept so the next parse of an edited version can reuse unchanged blocks. */
+  readonly segments?: readonly Segment[];
+}
+
+/** Lines [startLine, endLine) of a file: one block with the comments and blank lines that follow it. */
+export interface Segment {
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly text: string;
+  readonly block?: Block;
+  readonly comments: readonly Comment[];
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export function range(line: number, start: number, end: number): Range {

@@ -14,6 +14,7 @@ import type {
   Property,
   Range,
   SeedItem,
+  Segment,
   SpecFile,
   Token,
   Value,
@@ -46,15 +47,24 @@ interface OpenBlock {
 
 const HEADERS = new Set<string>(HEADER_KEYWORDS);
 
-export function parse(text: string): SpecFile {
-  return new Parser(text).run();
+/** Parses a spec. With `previous` (the parse of an earlier version of the same document), every block whose
+ *  text and first line are unchanged is reused as it was, diagnostics included: a keystroke re-parses one block. */
+export function parse(text: string, previous?: SpecFile): SpecFile {
+  return new Parser(text).run(previous);
+}
+
+/** A block starts at a line whose first character is neither blank nor `#`. */
+function isHeaderLine(line: string): boolean {
+  if (line.length === 0) return false;
+  const c = line.charCodeAt(0);
+  return c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x23;
 }
 
 class Parser {
   private readonly lines: string[];
-  private readonly blocks: Block[] = [];
-  private readonly comments: Comment[] = [];
-  private readonly diagnostics: Diagnostic[] = [];
+  private blocks: Block[] = [];
+  private comments: Comment[] = [];
+  private diagnostics: Diagnostic[] = [];
   private current: OpenBlock | undefined;
   /** Set after an indented line outside any block was reported, so a run of them is reported once. */
   private strayReported = false;
@@ -63,9 +73,49 @@ class Parser {
     this.lines = splitLines(text);
   }
 
-  run(): SpecFile {
+  run(previous?: SpecFile): SpecFile {
     const lines = this.lines;
+    const lineStarts = new Array<number>(lines.length + 1);
+    let offset = 0;
     for (let ln = 0; ln < lines.length; ln++) {
+      lineStarts[ln] = offset;
+      const nl = this.text.indexOf('\n', offset);
+      offset = nl < 0 ? this.text.length : nl + 1;
+    }
+    lineStarts[lines.length] = this.text.length;
+
+    const reusable = new Map<number, Segment>();
+    for (const seg of previous?.segments ?? []) reusable.set(seg.startLine, seg);
+
+    const segments: Segment[] = [];
+    let start = 0;
+    for (let ln = 1; ln <= lines.length; ln++) {
+      if (ln < lines.length && !isHeaderLine(lines[ln])) continue;
+      const segText = this.text.slice(lineStarts[start], lineStarts[ln]);
+      const old = reusable.get(start);
+      segments.push(old && old.endLine === ln && old.text === segText ? old : this.segment(start, ln, segText));
+      start = ln;
+    }
+
+    const blocks: Block[] = [];
+    const comments: Comment[] = [];
+    const diagnostics: Diagnostic[] = [];
+    for (const seg of segments) {
+      if (seg.block) blocks.push(seg.block);
+      for (const c of seg.comments) comments.push(c);
+      for (const d of seg.diagnostics) diagnostics.push(d);
+    }
+    return { text: this.text, lineCount: lines.length, blocks, comments, diagnostics, segments };
+  }
+
+  /** Parses lines [from, to): one block (or, before the first header, stray lines and comments). */
+  private segment(from: number, to: number, text: string): Segment {
+    this.blocks = [];
+    this.comments = [];
+    this.diagnostics = [];
+    this.strayReported = false;
+    const lines = this.lines;
+    for (let ln = from; ln < to; ln++) {
       const line = lines[ln];
       const shape = shapeLine(line);
       if (shape.commentStart >= 0) {
@@ -80,13 +130,7 @@ class Parser {
       }
     }
     this.closeBlock();
-    return {
-      text: this.text,
-      lineCount: lines.length,
-      blocks: this.blocks,
-      comments: this.comments,
-      diagnostics: this.diagnostics,
-    };
+    return { startLine: from, endLine: to, text, block: this.blocks[0], comments: this.comments, diagnostics: this.diagnostics };
   }
 
   private error(r: Range, message: string, code: string, suggestions?: string[]): void {

@@ -38,43 +38,109 @@ export interface ValidationContext {
 const MAX_SEEDS = 10_000;
 const MAX_SEED = 2 ** 32 - 1;
 
-export function validate(ctx: ValidationContext): { diagnostics: Diagnostic[]; references: Reference[] } {
-  return new Validator(ctx).run();
+/** Results of checking single blocks, valid while the context they were checked in (visible definitions,
+ *  the defaults block, file checks) stays the same. Blocks are reused objects across incremental parses, so
+ *  an unchanged block is found by identity. */
+export class BlockCheckCache {
+  private context = '';
+  private results = new WeakMap<Block, BlockResult>();
+
+  /** Starts a pass in `context`; a different context drops every stored result. */
+  begin(context: string): void {
+    if (context !== this.context) {
+      this.context = context;
+      this.results = new WeakMap();
+    }
+  }
+
+  get(b: Block): BlockResult | undefined {
+    return this.results.get(b);
+  }
+
+  set(b: Block, r: BlockResult): void {
+    this.results.set(b, r);
+  }
+}
+
+interface BlockResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly references: readonly Reference[];
+}
+
+export function validate(ctx: ValidationContext, cache = new BlockCheckCache()): { diagnostics: Diagnostic[]; references: Reference[] } {
+  return new Validator(ctx, cache).run();
+}
+
+/** Identifies a block object across analyses, for the cache's context key. */
+const blockIds = new WeakMap<Block, number>();
+let nextBlockId = 1;
+function blockId(b: Block | undefined): number {
+  if (!b) return 0;
+  let id = blockIds.get(b);
+  if (id === undefined) {
+    id = nextBlockId++;
+    blockIds.set(b, id);
+  }
+  return id;
 }
 
 class Validator {
-  private readonly diagnostics: Diagnostic[] = [];
-  private readonly references: Reference[] = [];
+  private diagnostics: Diagnostic[] = [];
+  private references: Reference[] = [];
   private defaults: Block | undefined;
 
-  constructor(private readonly ctx: ValidationContext) {}
+  constructor(
+    private readonly ctx: ValidationContext,
+    private readonly cache: BlockCheckCache,
+  ) {}
 
   run() {
+    const all: Diagnostic[] = [];
+    const refs: Reference[] = [];
     const testNames = new Map<string, Token>();
-    for (const b of this.ctx.file.blocks) {
-      switch (b.kind) {
-        case 'generator':
-          this.definition(b, GENERATOR_KIND_KEY, GENERATOR_KINDS, generatorKind, 'generator');
-          break;
-        case 'judge':
-          this.definition(b, JUDGE_KIND_KEY, JUDGE_KINDS, judgeKind, 'judge');
-          break;
-        case 'defaults':
-          if (this.defaults) this.report(b.keyword.range, 'error', `A file has one defaults block; the first is on line ${this.defaults.keyword.range.start.line + 1}.`, 'duplicate-defaults');
-          else this.defaults = b;
-          this.properties(b.properties, DEFAULTS_KEYS);
-          break;
-        case 'test':
-          if (b.name) {
-            const prev = testNames.get(b.name.text);
-            if (prev) this.report(b.name.range, 'error', `Another test is named '${b.name.text}' (line ${prev.range.start.line + 1}).`, 'duplicate-test');
-            else testNames.set(b.name.text, b.name);
-          }
-          this.test(b);
-          break;
+    const blocks = this.ctx.file.blocks;
+    this.defaults = blocks.find((b) => b.kind === 'defaults');
+    const defs = [...this.ctx.visible.values()].map((d) => `${d.name}:${d.kind}:${d.type}:${d.path}:${d.nameRange.start.line}`).join('|');
+    this.cache.begin(`${this.ctx.checkFiles}|${blockId(this.defaults)}|${defs}`);
+    for (const b of blocks) {
+      // Checks across blocks are cheap and always redone.
+      if (b.kind === 'defaults' && b !== this.defaults) {
+        all.push({ range: b.keyword.range, severity: 'error', message: `A file has one defaults block; the first is on line ${this.defaults!.keyword.range.start.line + 1}.`, code: 'duplicate-defaults' });
       }
+      if (b.kind === 'test' && b.name) {
+        const prev = testNames.get(b.name.text);
+        if (prev) all.push({ range: b.name.range, severity: 'error', message: `Another test is named '${b.name.text}' (line ${prev.range.start.line + 1}).`, code: 'duplicate-test' });
+        else testNames.set(b.name.text, b.name);
+      }
+      let result = this.cache.get(b);
+      if (!result) {
+        this.diagnostics = [];
+        this.references = [];
+        this.block(b);
+        result = { diagnostics: this.diagnostics, references: this.references };
+        this.cache.set(b, result);
+      }
+      for (const d of result.diagnostics) all.push(d);
+      for (const r of result.references) refs.push(r);
     }
-    return { diagnostics: this.diagnostics, references: this.references };
+    return { diagnostics: all, references: refs };
+  }
+
+  private block(b: Block): void {
+    switch (b.kind) {
+      case 'generator':
+        this.definition(b, GENERATOR_KIND_KEY, GENERATOR_KINDS, generatorKind, 'generator');
+        break;
+      case 'judge':
+        this.definition(b, JUDGE_KIND_KEY, JUDGE_KINDS, judgeKind, 'judge');
+        break;
+      case 'defaults':
+        this.properties(b.properties, DEFAULTS_KEYS);
+        break;
+      case 'test':
+        this.test(b);
+        break;
+    }
   }
 
   private report(range: Range, severity: Severity, message: string, code: string, extra: Partial<Diagnostic> = {}): void {

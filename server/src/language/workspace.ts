@@ -6,7 +6,7 @@ import type { SpecHost } from './host';
 import { memoStat } from './host';
 import type { Analysis, Definition, ImportLink } from './model';
 import { parse } from './parser';
-import { validate } from './validate';
+import { BlockCheckCache, validate } from './validate';
 
 export interface WorkspaceOptions {
   /** Report missing import, input, workflow and model files (off for unsaved buffers, on by default). */
@@ -22,6 +22,8 @@ export class SpecWorkspace {
   private readonly documents = new Map<string, string>();
   private readonly parsed = new Map<string, { text: string; file: SpecFile }>();
   private analyses = new Map<string, Analysis>();
+  /** Per-file results of block checks, reused for unchanged blocks while the file's context is unchanged. */
+  private readonly blockChecks = new Map<string, BlockCheckCache>();
   private roots: readonly string[];
   private checkFiles: boolean;
 
@@ -37,6 +39,7 @@ export class SpecWorkspace {
     if (options.roots) this.roots = options.roots;
     if (options.checkFiles !== undefined) this.checkFiles = options.checkFiles;
     this.analyses.clear();
+    this.blockChecks.clear();
   }
 
   /** Sets the text of an open document; it shadows the file on disk until closed. */
@@ -54,6 +57,8 @@ export class SpecWorkspace {
   invalidate(file: string): void {
     this.parsed.delete(path.resolve(file));
     this.analyses.clear();
+    // Any file may be an input, image or model some block checked for existence.
+    this.blockChecks.clear();
   }
 
   isOpen(file: string): boolean {
@@ -75,7 +80,7 @@ export class SpecWorkspace {
     if (text === undefined) return undefined;
     const cached = this.parsed.get(p);
     if (cached && cached.text === text) return cached.file;
-    const parsedFile = parse(text);
+    const parsedFile = parse(text, cached?.file);
     this.parsed.set(p, { text, file: parsedFile });
     return parsedFile;
   }
@@ -215,15 +220,23 @@ export class SpecWorkspace {
       }
     }
 
-    const { references, diagnostics: semantic } = validate({
-      file: parsedFile,
-      path: file,
-      dir,
-      visible,
-      host: this.host,
-      stat: memoStat(this.host),
-      checkFiles: this.checkFiles,
-    });
+    let cache = this.blockChecks.get(file);
+    if (!cache) {
+      cache = new BlockCheckCache();
+      this.blockChecks.set(file, cache);
+    }
+    const { references, diagnostics: semantic } = validate(
+      {
+        file: parsedFile,
+        path: file,
+        dir,
+        visible,
+        host: this.host,
+        stat: memoStat(this.host),
+        checkFiles: this.checkFiles,
+      },
+      cache,
+    );
     diagnostics.push(...semantic);
     diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     const tests = parsedFile.blocks.filter((b) => b.kind === 'test');

@@ -68,7 +68,7 @@ export function fromLspDiagnostic(d: lsp.Diagnostic): Diagnostic {
   return {
     range: d.range,
     severity,
-    message: d.message,
+    message: typeof d.message === 'string' ? d.message : d.message.value,
     code: typeof d.code === 'string' ? d.code : String(d.code ?? ''),
     suggestions: extra.suggestions,
     data: extra.data,
