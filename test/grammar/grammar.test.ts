@@ -463,7 +463,7 @@ describe('properties and values', () => {
     doc.expect('timeout      90s', '90', 'constant.numeric.duration.wabi');
     doc.expect('timeout      90s', 's', 'keyword.other.unit.wabi');
     doc.expect('timeout  500ms', 'ms', 'keyword.other.unit.wabi');
-    doc.expect('timeout  1h', '1h', 'string.unquoted.wabi');
+    doc.expect('timeout  1h', 'h', 'keyword.other.unit.wabi');
   });
 
   test('pass all is a language constant', () => {

@@ -3,6 +3,7 @@
 import { UsageError } from './args';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
+import { runTraits } from './traits';
 
 declare const WABI_VERSION: string | undefined;
 const VERSION = typeof WABI_VERSION === 'string' ? WABI_VERSION : '0.1.0';
@@ -12,6 +13,7 @@ const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic int
 Usage:
   wabi check [--json] [--quiet] [SPEC|DIR ...]   report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
+  wabi traits [--json | --markdown]              list the trait catalogue
   wabi lsp --stdio                               run the language server (Neovim, Helix, Emacs...)
   wabi --version | help
 
@@ -28,6 +30,8 @@ function main(argv: readonly string[]): number | 'server' {
       case 'fmt':
       case 'format':
         return runFormat(rest, out, err);
+      case 'traits':
+        return runTraits(rest, out);
       case 'lsp':
         // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,122 @@
+// The `wabi` CLI as a user runs it: the bundled dist/cli.js in a child process, on real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { catalogueMarkdown } from '../../server/src/catalogue/markdown';
+import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
+
+const REPO = path.resolve(__dirname, '../../..');
+const CLI = path.join(REPO, 'dist/cli.js');
+
+function wabi(args: string[], cwd = REPO) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tempWorkspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-cli-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+test('wabi check passes the bundled examples', () => {
+  const r = wabi(['check', 'examples']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^\d+ spec files checked: 0 errors, 0 warnings\.\n$/);
+});
+
+test('wabi check prints file:line:col severity message and exits 1 on errors', () => {
+  const dir = tempWorkspace({
+    'specs/bad.wabi': 'generator g\n  kind degrade\n  input missing.png\ntest "t"\n  generator g\n  prompt a cow\n  expect grian >= 0.6\n  expect grain > 1.5\n',
+    'specs/warn.wabi': 'generator g\n  kind comfyui\n  url http://127.0.0.1:8188\n  workflow w.json\ndefaults\n  generator g\n  size 1000x1001\ntest "t"\n  prompt p\n',
+    'specs/w.json': '{}',
+    'node_modules/skipped.wabi': 'garbage',
+  });
+  try {
+    const r = wabi(['check', '.'], dir);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      "specs/bad.wabi:3:9 error 'missing.png' does not exist (relative to this spec). [missing-file]",
+      "specs/bad.wabi:7:10 error Unknown trait 'grian'. Did you mean 'grain'? [unknown-trait]",
+      'specs/bad.wabi:8:18 error Trait scores are 0..1; 1.5 can never be reached. [threshold-range]',
+      'specs/warn.wabi:7:14 warning 1001 is not a multiple of 8; most diffusion models round it. [size-not-multiple-of-8]',
+    ]);
+    assert.equal(r.stderr, '2 spec files checked: 3 errors, 1 warning.\n');
+
+    const warnOnly = wabi(['check', 'specs/warn.wabi'], dir);
+    assert.equal(warnOnly.code, 0, 'warnings alone do not fail');
+
+    const json = wabi(['check', '--json', 'specs/bad.wabi'], dir);
+    const parsed = JSON.parse(json.stdout) as Array<{ file: string; diagnostics: Array<{ line: number; column: number; code: string }> }>;
+    assert.deepEqual(
+      parsed[0].diagnostics.map((d) => [d.line, d.column, d.code]),
+      [
+        [3, 9, 'missing-file'],
+        [7, 10, 'unknown-trait'],
+        [8, 18, 'threshold-range'],
+      ],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('usage errors exit 2 with a message', () => {
+  const missing = wabi(['check', 'no/such/dir']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^wabi: 'no\/such\/dir' does not exist/);
+  const flag = wabi(['check', '--frobnicate']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /unknown option '--frobnicate'/);
+  const cmd = wabi(['launch']);
+  assert.equal(cmd.code, 2);
+  assert.match(cmd.stderr, /unknown command 'launch'/);
+});
+
+test('wabi fmt --check lists unformatted specs; wabi fmt rewrites them', () => {
+  const messy = 'test   "t"\n    prompt      grainy cow\n    baseline a cow\n    expect grain>=0.6\n';
+  const dir = tempWorkspace({ 'a.wabi': messy });
+  try {
+    const check = wabi(['fmt', '--check', '.'], dir);
+    assert.equal(check.code, 1);
+    assert.equal(check.stdout, 'a.wabi\n');
+    const write = wabi(['fmt', '.'], dir);
+    assert.equal(write.code, 0);
+    const formatted = fs.readFileSync(path.join(dir, 'a.wabi'), 'utf8');
+    assert.notEqual(formatted, messy);
+    assert.match(formatted, /^test "t"\n  prompt {4}grainy cow\n/);
+    assert.equal(wabi(['fmt', '--check', '.'], dir).code, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the examples are formatted', () => {
+  const r = wabi(['fmt', '--check', 'examples']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+test('wabi traits lists the catalogue; docs/traits.md is its Markdown', () => {
+  const r = wabi(['traits']);
+  assert.equal(r.code, 0);
+  assert.deepEqual(
+    r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]),
+    [...TRAIT_NAMES],
+  );
+  const json = JSON.parse(wabi(['traits', '--json']).stdout) as Array<{ name: string }>;
+  assert.deepEqual(json.map((t) => t.name), [...TRAIT_NAMES]);
+  const doc = fs.readFileSync(path.join(REPO, 'docs/traits.md'), 'utf8');
+  assert.equal(doc, catalogueMarkdown() + '\n', 'docs/traits.md is stale: run `node dist/cli.js traits --markdown > docs/traits.md`');
+});
+
+test('wabi --version prints the package version', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(wabi(['--version']).stdout, pkg.version + '\n');
+});
