@@ -1,0 +1,416 @@
+#!/usr/bin/env node
+// End-to-end test of the extension in a real VS Code: code-server 4.100.3 (VS Code 1.100.3, the minimum
+// engines.vscode the extension claims) driven by headless Debian chromium through playwright-core.
+//
+//   npm run build && bash test/e2e/install.sh   # once
+//   node test/e2e/run.mjs                        # = npm run test:e2e
+//
+// What happens:
+//   1. a temporary folder gets a fixture workspace (cow.wabi), a code-server user-data dir, extensions dir,
+//      XDG dirs and a browser profile;
+//   2. code-server starts on 127.0.0.1 with a free port; chromium opens the workspace with a `payload` that
+//      loads this repo as extensionDevelopmentPath and test/e2e/suite/index.js as extensionTestsPath, so the
+//      suite runs inside the real extension host and reports through window.codeAutomationExit;
+//   3. when the suite hands over (files in <tmp>/sync), Playwright checks and screenshots the real UI: the
+//      error squiggle on the right line, its hover, and the completion widget opened with Ctrl+Space;
+//   4. code-server and chromium are stopped on every path; the exit code is 0 only if everything passed.
+// Screenshots and logs go to test-artifacts/e2e/.
+//
+// Environment: WABI_E2E_CHROMIUM (browser binary; default `chromium` on PATH), WABI_E2E_EXTENSION_DIR
+// (extension to load; default the repo root), WABI_E2E_KEEP=1 (keep the temporary folder),
+// WABI_E2E_TIMEOUT_S (whole-run limit, default 170).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const extensionDir = path.resolve(process.env.WABI_E2E_EXTENSION_DIR || root);
+const suiteModule = path.join(root, 'test/e2e/suite/index.js');
+const codeServerEntry = path.join(root, 'test/e2e/.tools/node_modules/code-server/out/node/entry.js');
+const artifacts = path.join(root, 'test-artifacts/e2e');
+const TOTAL_MS = Number(process.env.WABI_E2E_TIMEOUT_S || 170) * 1000;
+
+const t0 = Date.now();
+const log = (msg) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+class Failure extends Error {}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects with a Failure naming `what` if `promise` does not settle within `ms`. */
+function within(ms, what, promise) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Failure(`timed out after ${ms / 1000} s waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function until(what, ms, probe, intervalMs = 150) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Failure(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+// ---- cleanup: runs once, on success, failure, timeout or signal -------------------------------------------
+const cleanups = []; // run last-registered first
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const [name, fn] = cleanups.pop();
+      try {
+        await within(15_000, `cleanup: ${name}`, Promise.resolve().then(fn));
+      } catch (e) {
+        log(`cleanup '${name}' failed: ${e.message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+async function finish(code, message) {
+  clearTimeout(watchdog);
+  await cleanup();
+  console.log(code === 0
+    ? `E2E PASSED in ${((Date.now() - t0) / 1000).toFixed(1)} s (artifacts: ${path.relative(process.cwd(), artifacts) || '.'})`
+    : `E2E FAILED after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${message ?? 'see above'}\n` +
+      `  logs and screenshots: ${path.relative(process.cwd(), artifacts) || '.'}`);
+  process.exit(code);
+}
+const watchdog = setTimeout(() => void finish(1, `the whole run exceeded ${TOTAL_MS / 1000} s`), TOTAL_MS);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void finish(130, `interrupted by ${signal}`));
+
+// ---- helpers ------------------------------------------------------------------------------------------------
+function findOnPath(names) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        return candidate;
+      } catch {}
+    }
+  }
+  return undefined;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const FIXTURE = `# Written by test/e2e/run.mjs for the end-to-end test; test/e2e/suite/index.js edits it.
+generator local
+  kind  command
+  run   make-image --prompt {prompt} --seed {seed} --out {out}
+
+defaults
+  generator  local
+  seeds      1..2
+
+test "grainy cow"
+  prompt    A cow stands in a field. Heavy grain fills the frame.
+  baseline  a cow in a field
+  expect    grain >= 0.6
+`;
+
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'editor.hover.delay': 300,
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' }, // the widget opens only on Ctrl+Space
+  'editor.minimap.enabled': false,
+  'window.commandCenter': false,
+  'chat.commandCenter.enabled': false,
+};
+
+// ---- the run --------------------------------------------------------------------------------------------------
+async function main() {
+  // Preconditions, with the command that fixes each.
+  for (const file of ['dist/client.js', 'dist/server.js', 'package.json']) {
+    if (!fs.existsSync(path.join(extensionDir, file))) {
+      throw new Failure(`${path.join(extensionDir, file)} is missing: run \`npm run build\` first`);
+    }
+  }
+  if (!fs.existsSync(codeServerEntry)) throw new Failure('code-server is not installed: run `bash test/e2e/install.sh`');
+  const chromiumPath = process.env.WABI_E2E_CHROMIUM || findOnPath(['chromium', 'chromium-browser']);
+  if (!chromiumPath) throw new Failure('no chromium on PATH: run `bash test/e2e/install.sh` (or set WABI_E2E_CHROMIUM)');
+  let playwright;
+  try {
+    playwright = await import('playwright-core');
+  } catch (e) {
+    throw new Failure(`playwright-core is not installed (npm ci): ${e.message}`);
+  }
+
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+
+  // Everything the run writes lives under one temporary folder.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-e2e-'));
+  cleanups.push(['remove temporary folder', () => {
+    if (process.env.WABI_E2E_KEEP) log(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+  }]);
+  const dirs = Object.fromEntries(['ws', 'sync', 'user-data/User', 'extensions', 'xdg/config', 'xdg/data', 'profile']
+    .map((d) => [d, path.join(tmp, d)]));
+  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  const ws = dirs.ws;
+  const userData = path.join(tmp, 'user-data');
+  fs.writeFileSync(path.join(ws, 'cow.wabi'), FIXTURE);
+  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  cleanups.push(['save VS Code logs', () => {
+    const logs = path.join(userData, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(artifacts, 'vscode-logs'), { recursive: true });
+  }]);
+
+  // code-server, in a process group of its own so that the extension host and helpers stop with it.
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const configFile = path.join(userData, 'config.yaml');
+  fs.writeFileSync(configFile, `bind-addr: ${host}\nauth: none\ncert: false\n`);
+  const serverLog = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  const serverTail = [];
+  const server = spawn(process.execPath, [
+    codeServerEntry,
+    '--auth', 'none',
+    '--bind-addr', host,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir', userData,
+    '--extensions-dir', dirs.extensions,
+    '--config', configFile,
+    ws,
+  ], {
+    cwd: tmp,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_CONFIG_HOME: dirs['xdg/config'], XDG_DATA_HOME: dirs['xdg/data'], PORT: '' },
+  });
+  let serverExited = null;
+  const serverExit = new Promise((resolve) => server.on('exit', (code, signal) => resolve((serverExited = { code, signal }))));
+  for (const stream of [server.stdout, server.stderr]) {
+    stream.on('data', (chunk) => {
+      fs.writeSync(serverLog, chunk);
+      serverTail.push(...chunk.toString().split('\n').filter(Boolean));
+      serverTail.splice(0, Math.max(0, serverTail.length - 30));
+    });
+  }
+  const killServer = (signal) => {
+    try {
+      process.kill(-server.pid, signal);
+    } catch {}
+  };
+  process.on('exit', () => serverExited || killServer('SIGKILL')); // last resort if the runner itself dies
+  cleanups.push(['stop code-server', async () => {
+    if (serverExited) return;
+    killServer('SIGTERM');
+    const stopped = await Promise.race([serverExit.then(() => true), sleep(5_000).then(() => false)]);
+    if (!stopped) killServer('SIGKILL');
+    await sleep(200);
+    killServer('SIGKILL'); // anything left in its group (e.g. an extension host that ignored SIGTERM)
+  }]);
+  log(`code-server ${host} (pid ${server.pid}), workspace ${ws}`);
+
+  const base = `http://${host}`;
+  await until('code-server to answer /healthz', 30_000, async () => {
+    if (serverExited) throw new Failure(`code-server exited (${JSON.stringify(serverExited)}):\n  ${serverTail.join('\n  ')}`);
+    try {
+      return (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false;
+    }
+  });
+  log('code-server is up');
+
+  // Chromium, headless, with the flags that work offline here.
+  const context = await within(30_000, 'chromium to start', playwright.chromium.launchPersistentContext(dirs.profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  }));
+  cleanups.push(['close chromium', () => context.close()]);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+
+  const consoleLines = [];
+  const hostFailures = []; // the suite logs `[wabi-e2e] FAILED: <why>` before it rejects
+  const consoleFile = fs.openSync(path.join(artifacts, 'browser-console.log'), 'w');
+  const record = (line) => {
+    fs.writeSync(consoleFile, line + '\n');
+    consoleLines.push(line);
+    // The workbench logs each extension-host console line both to the console and to codeAutomationLog.
+    if (line.startsWith('[automation') && line.includes('[wabi-e2e]')) {
+      const text = line.slice(line.indexOf('[wabi-e2e]') + 11);
+      log(`  host: ${text.split('\n').join('\n                host: ')}`);
+      if (text.startsWith('FAILED')) hostFailures.push(text);
+    }
+  };
+  page.on('console', (m) => record(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => record(`[pageerror] ${e.message}`));
+
+  // The workbench calls these when it runs extension tests; they must exist before the page loads.
+  let exitInfo = null;
+  let resolveExit;
+  const testExit = new Promise((resolve) => (resolveExit = resolve));
+  await page.exposeFunction('codeAutomationExit', (code, logs) => {
+    exitInfo = { code, logs };
+    resolveExit(exitInfo);
+  });
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    record(`[automation ${type}] ${Array.isArray(args) ? args.join(' ') : String(args)}`);
+  });
+
+  const remote = (p) => `vscode-remote://${host}${p.split(path.sep).join('/')}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(extensionDir)],
+    ['extensionTestsPath', remote(suiteModule)],
+  ];
+  const url = `${base}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await within(30_000, 'the workbench page to load', page.goto(url, { waitUntil: 'domcontentloaded' }));
+  log('workbench loading; the suite runs in the extension host');
+
+  // Drive the UI checks the suite hands over, while waiting for its exit code.
+  const uiFailures = [];
+  const ui = driveUi(page, dirs.sync, () => exitInfo !== null, uiFailures);
+  const outcome = await within(120_000, 'the in-host test to finish (codeAutomationExit)', Promise.race([
+    testExit,
+    serverExit.then((e) => { throw new Failure(`code-server exited during the test (${JSON.stringify(e)})`); }),
+  ]));
+  await within(5_000, 'the UI driver to stop', ui).catch(() => {});
+  for (const entry of outcome.logs ?? []) {
+    if (entry?.relativePath && typeof entry.contents === 'string') {
+      const file = path.join(artifacts, 'automation-logs', entry.relativePath.replace(/\.\.(\/|\\)/g, ''));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, entry.contents);
+    }
+  }
+
+  if (outcome.code !== 0 || uiFailures.length) {
+    await page.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => {});
+    const why = [];
+    if (outcome.code !== 0) {
+      why.push(`the in-host test failed (exit code ${outcome.code})` + (hostFailures.length
+        ? `: ${hostFailures.join('\n').replace(/^FAILED:\s*/, '')}`
+        : '; its output is in browser-console.log and automation-logs/exthost'));
+    }
+    if (uiFailures.length) why.push(`UI checks failed:\n  ${uiFailures.join('\n  ')}`);
+    throw new Failure(why.join('\n'));
+  }
+}
+
+// ---- UI checks, in step with the suite ---------------------------------------------------------------------
+async function driveUi(page, syncDir, testFinished, failures) {
+  const steps = { squiggle: checkSquiggle, completion: checkCompletion };
+  for (const [step, check] of Object.entries(steps)) {
+    const ready = path.join(syncDir, `${step}.ready`);
+    while (!fs.existsSync(ready)) {
+      if (testFinished()) return;
+      await sleep(100);
+    }
+    const info = JSON.parse(fs.readFileSync(ready, 'utf8'));
+    let verdict = { ok: true };
+    try {
+      await within(40_000, `UI check '${step}'`, check(page, info));
+      log(`UI check '${step}' passed`);
+    } catch (e) {
+      verdict = { ok: false, error: e.message.split('\n')[0] };
+      failures.push(`${step}: ${e.message}`);
+      log(`UI check '${step}' FAILED: ${e.message}`);
+      await page.screenshot({ path: path.join(artifacts, `failed-${step}.png`) }).catch(() => {});
+    }
+    fs.writeFileSync(path.join(syncDir, `${step}.done`), JSON.stringify(verdict));
+  }
+}
+
+/** The line number shown in the gutter at the vertical middle of `box`. */
+async function gutterLineAt(page, box) {
+  const y = box.y + box.height / 2;
+  const numbers = await page.$$eval('.monaco-editor .margin-view-overlays .line-numbers', (els) =>
+    els.map((e) => ({ text: e.textContent.trim(), top: e.getBoundingClientRect().top, bottom: e.getBoundingClientRect().bottom })));
+  return numbers.find((n) => y >= n.top && y <= n.bottom)?.text;
+}
+
+async function checkSquiggle(page, { line, message }) {
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.waitFor({ state: 'visible' });
+  // The error squiggle is drawn as a decoration in the view overlays; find the one on the suite's line.
+  const squiggles = editor.locator('.view-overlays .squiggly-error');
+  let target;
+  await until(`an error squiggle on line ${line + 1} of the editor`, 15_000, async () => {
+    for (const s of await squiggles.all()) {
+      const box = await s.boundingBox();
+      if (box && box.width > 0 && (await gutterLineAt(page, box)) === String(line + 1)) return (target = box);
+    }
+    return false;
+  }, 250);
+  await sleep(300); // let the frame settle
+  await page.screenshot({ path: path.join(artifacts, '01-squiggle.png') });
+
+  // Hovering the squiggle shows the diagnostic's message.
+  await page.mouse.move(target.x + Math.min(target.width / 2, 20), target.y + target.height / 2 - 2);
+  const hover = page.locator('.monaco-hover').filter({ hasText: 'grian' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 10_000 });
+  const text = (await hover.innerText()).replace(/\s+/g, ' ');
+  if (!text.includes('grain')) throw new Error(`the hover does not suggest 'grain': ${text}`);
+  await sleep(200);
+  await page.screenshot({ path: path.join(artifacts, '02-hover.png') });
+  log(`  hover: ${text.slice(0, 120)} (diagnostic: ${message})`);
+  await page.mouse.move(2, 2);
+  await page.keyboard.press('Escape');
+}
+
+async function checkCompletion(page, { line, traits }) {
+  // The suite put the caret at the end of `  expect  ` and focused the editor; Ctrl+Space opens the widget.
+  const widget = page.locator('.monaco-editor .suggest-widget.visible');
+  const rows = widget.locator('.monaco-list-row');
+  await until('the completion widget with trait names', 15_000, async () => {
+    if (!(await widget.isVisible())) {
+      await page.keyboard.press('Control+Space');
+      await sleep(700);
+    }
+    return (await rows.count()) > 0 && (await rows.allInnerTexts()).some((t) => traits.some((tr) => t.includes(tr)));
+  }, 300);
+  const labels = (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent)))
+    .map((s) => s.trim());
+  const caretLine = await gutterLineAt(page, await page.locator('.monaco-editor .cursor').first().boundingBox());
+  if (caretLine !== String(line + 1)) throw new Error(`the caret is on line ${caretLine}, expected ${line + 1}`);
+  await sleep(300);
+  await page.screenshot({ path: path.join(artifacts, '03-completion.png') });
+  log(`  completion widget rows: ${labels.slice(0, 8).join(' | ')}${labels.length > 8 ? ' | ...' : ''}`);
+  await page.keyboard.press('Escape');
+}
+
+try {
+  await main();
+  await finish(0);
+} catch (e) {
+  await finish(1, e instanceof Failure ? e.message : (e?.stack ?? String(e)));
+}

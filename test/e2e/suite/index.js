@@ -1,0 +1,151 @@
+// The end-to-end test that runs INSIDE the VS Code extension host (code-server 4.100.3 = VS Code 1.100.3),
+// loaded through `extensionTestsPath` by test/e2e/run.mjs. Plain CommonJS: VS Code requires it and calls
+// run(); the promise settling decides the exit code the runner receives (resolve = 0, reject = 1).
+//
+// It works on the fixture workspace the runner writes (cow.wabi), through the public `vscode` API only:
+//   1. the extension is present, and activates by itself when a .wabi file is open;
+//   2. an unknown trait typed into the spec (`expect  grian >= 0.6`) gets a diagnostic on exactly that line
+//      naming `grian` and suggesting `grain`, and nothing else in the (otherwise valid) file is an error;
+//   3. completion after `expect  ` offers trait names (grain, blur, polish).
+// Between steps it hands over to the runner (through files in <tmp>/sync, beside the workspace) so that
+// Playwright can screenshot and check the same state in the real UI: the squiggle, its hover, and the
+// completion widget opened with Ctrl+Space. Without a sync folder (run some other way) those pauses are skipped.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'wabi.wabi';
+const SPEC = 'cow.wabi';
+const EXPECTED_TRAITS = ['grain', 'blur', 'polish'];
+
+const log = (...args) => console.log('[wabi-e2e]', ...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a truthy value; throws `describe()`'s text after `timeoutMs`. */
+async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 100, describe } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}` + (describe ? `\n${describe()}` : ''));
+    }
+    await sleep(intervalMs);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const showDiagnostics = (list) =>
+  list.length
+    ? list
+        .map((d) => `  line ${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}` +
+          ` [${vscode.DiagnosticSeverity[d.severity]}] ${d.message}`)
+        .join('\n')
+    : '  (none)';
+
+const labelOf = (item) => (typeof item.label === 'string' ? item.label : item.label.label);
+
+/**
+ * Hands over to the runner for the UI part of a step: writes <sync>/<step>.ready and waits for <step>.done.
+ * The runner writes its verdict into .done; a failed UI check fails the test here too.
+ */
+async function handOver(syncDir, step, info) {
+  if (!syncDir) return;
+  fs.writeFileSync(path.join(syncDir, `${step}.ready`), JSON.stringify(info));
+  log(`waiting for the runner's UI check '${step}'`);
+  const done = path.join(syncDir, `${step}.done`);
+  await waitFor(`the runner to finish '${step}'`, () => fs.existsSync(done), { timeoutMs: 60_000 });
+  const verdict = JSON.parse(fs.readFileSync(done, 'utf8'));
+  assert(verdict.ok, `UI check '${step}' failed: ${verdict.error}`);
+  log(`UI check '${step}' passed`);
+}
+
+async function run() {
+  try {
+    await checks();
+  } catch (e) {
+    log(`FAILED: ${e?.message ?? e}`); // the runner picks this line out of the console
+    throw e;
+  }
+}
+
+async function checks() {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert(folder, 'No workspace folder is open.');
+  const syncDir = path.join(path.dirname(folder.uri.fsPath), 'sync');
+  const sync = fs.existsSync(syncDir) ? syncDir : undefined;
+  log(`workspace ${folder.uri.fsPath}; UI hand-over ${sync ? 'on' : 'off'}`);
+
+  // --- 1. the extension is there and activates on its own ---------------------------------------------
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert(ext, `Extension ${EXTENSION_ID} is not loaded. Loaded: ` +
+    vscode.extensions.all.filter((e) => !e.id.startsWith('vscode.')).map((e) => e.id).join(', '));
+
+  const uri = vscode.Uri.joinPath(folder.uri, SPEC);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  assert(doc.languageId === 'wabi', `${SPEC} opened with language '${doc.languageId}', expected 'wabi'.`);
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+
+  await waitFor(`${EXTENSION_ID} to activate`, () => ext.isActive, { timeoutMs: 30_000 });
+  log(`${EXTENSION_ID} ${ext.packageJSON.version} is active`);
+
+  // --- 2. a diagnostic for an unknown trait, on the line that has it -------------------------------------
+  // Insert the bad line right after the fixture's valid `expect  grain >= 0.6`.
+  const goodLine = doc.getText().split('\n').findIndex((l) => /^\s+expect\s+grain\b/.test(l));
+  assert(goodLine >= 0, `The fixture ${SPEC} has no 'expect  grain' line.`);
+  const badLine = goodLine + 1;
+  const badText = '  expect  grian >= 0.6';
+  const word = { start: badText.indexOf('grian'), end: badText.indexOf('grian') + 'grian'.length };
+  assert(await editor.edit((e) => e.insert(new vscode.Position(badLine, 0), badText + '\n')), 'Editing the spec failed.');
+  assert(await doc.save(), 'Saving the spec failed.');
+  log(`wrote '${badText.trim()}' on line ${badLine + 1}`);
+
+  const isExpected = (d) =>
+    d.range.start.line === badLine && d.range.start.character <= word.end && d.range.end.character >= word.start &&
+    d.message.includes('grian') && d.message.includes('grain');
+  const found = await waitFor(
+    `a diagnostic mentioning 'grian' and 'grain' on line ${badLine + 1}`,
+    () => vscode.languages.getDiagnostics(uri).find(isExpected),
+    { timeoutMs: 30_000, describe: () => `Diagnostics now:\n${showDiagnostics(vscode.languages.getDiagnostics(uri))}` },
+  );
+  log(`diagnostic: [${vscode.DiagnosticSeverity[found.severity]}] ${found.message}`);
+  assert(found.severity === vscode.DiagnosticSeverity.Error, `Expected an error, got ${vscode.DiagnosticSeverity[found.severity]}.`);
+  const others = vscode.languages.getDiagnostics(uri)
+    .filter((d) => !isExpected(d) && d.severity === vscode.DiagnosticSeverity.Error);
+  assert(others.length === 0, `The rest of ${SPEC} is valid, yet it has errors:\n${showDiagnostics(others)}`);
+
+  editor.selection = new vscode.Selection(badLine, 0, badLine, 0); // a caret away from the word, for the screenshot
+  await handOver(sync, 'squiggle', { line: badLine, message: found.message });
+
+  // --- 3. trait completions after `expect` ---------------------------------------------------------------
+  const completionLine = badLine + 1;
+  const prefix = '  expect  ';
+  assert(await editor.edit((e) => e.insert(new vscode.Position(completionLine, 0), prefix + '\n')), 'Editing the spec failed.');
+  const at = new vscode.Position(completionLine, prefix.length);
+  let labels = [];
+  await waitFor(
+    `completions ${EXPECTED_TRAITS.join(', ')} at line ${completionLine + 1}, column ${at.character + 1}`,
+    async () => {
+      const list = await vscode.commands.executeCommand('vscode.executeCompletionItemProvider', doc.uri, at);
+      labels = (list?.items ?? []).map(labelOf);
+      return EXPECTED_TRAITS.every((t) => labels.includes(t));
+    },
+    { timeoutMs: 20_000, intervalMs: 250, describe: () => `Last labels: ${labels.slice(0, 40).join(', ') || '(none)'}` },
+  );
+  log(`${labels.length} completions after 'expect', e.g. ${labels.slice(0, 8).join(', ')}`);
+
+  // Caret at the end of `  expect  `, editor focused: the runner presses Ctrl+Space there.
+  await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: false, selection: new vscode.Range(at, at) });
+  await handOver(sync, 'completion', { line: completionLine, column: at.character, traits: EXPECTED_TRAITS });
+
+  // Leave the fixture as it was on disk (the workspace is a temporary copy anyway).
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  log('all checks passed');
+}
+
+module.exports = { run };
