@@ -69,7 +69,8 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 export npm_config_loglevel=warn  # (node-gyp follows it too; build errors still show)
 export TMPDIR="$tools/tmp"         # private temp dir: the ripgrep download cache below lives in it
 # node-gyp must not download Node headers: use the ones installed beside node, when there are some.
-if [[ -z ${npm_config_nodedir:-} ]]; then
+configured_nodedir="$(npm config get nodedir 2>/dev/null || true)"
+if [[ -z ${npm_config_nodedir:-} && ( -z $configured_nodedir || $configured_nodedir == undefined ) ]]; then
   node_prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
   [[ -f $node_prefix/include/node/node_api.h ]] && export npm_config_nodedir="$node_prefix"
 fi
