@@ -16,13 +16,16 @@ tools="$here/.tools"
 log() { printf '[e2e install] %s\n' "$*"; }
 started=$SECONDS
 
+[[ $(uname -s)-$(uname -m) == Linux-x86_64 ]] ||
+  { log "this installer knows Linux x86_64 only (the ripgrep asset below); this is $(uname -s)-$(uname -m)"; exit 1; }
+
 # --- 1. System packages ---------------------------------------------------------------------------------
 # chromium: the browser; libkrb5-dev: VS Code's `kerberos` module builds from source; build-essential and
 # python3: node-gyp for VS Code's native modules; fonts-dejavu-core: readable text in screenshots.
 apt_pkgs=(chromium libkrb5-dev build-essential python3 fonts-dejavu-core)
 missing=()
 for p in "${apt_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == 'install ok installed' ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
   sudo=()

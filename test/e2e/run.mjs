@@ -303,6 +303,10 @@ async function main() {
   const outcome = await within(120_000, 'the in-host test to finish (codeAutomationExit)', Promise.race([
     testExit,
     serverExit.then((e) => { throw new Failure(`code-server exited during the test (${JSON.stringify(e)})`); }),
+    new Promise((_, reject) => {
+      page.on('crash', () => reject(new Failure('the browser page crashed')));
+      page.on('close', () => reject(new Failure('the browser page closed before the test finished')));
+    }),
   ]));
   await within(5_000, 'the UI driver to stop', ui).catch(() => {});
   for (const entry of outcome.logs ?? []) {
