@@ -14,7 +14,7 @@
 //   node bench/lsp-bench.mjs --only yaml            # yaml-language-server side alone
 //   node bench/lsp-bench.mjs --help
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -115,21 +115,26 @@ if (runWabi && !existsSync(opt['wabi-server'])) {
   process.exit(1);
 }
 
+// work/ws is the servers' workspace folder: the files the definitions reference (so file checks pass) and the
+// documents, which are only ever open buffers (never on disk there, so no server finds them by scanning).
+// Every open round uses a new document name: both servers cache parses per document (Wabi by path and text, and
+// it re-parses incrementally from the previous tree; yaml-language-server by URI and version), so reopening the
+// same name would not measure a full parse. Copies for inspection (--keep) are written beside ws, not in it.
 const work = mkdtempSync(join(tmpdir(), 'wabi-lsp-bench-'));
+const ws = join(work, 'ws');
 const SCHEMA_FILE = 'wabi-spec.schema.json';
 const catalogue = await loadCatalogue();
 const gen = generate({ tests: N.tests, seed: N.seed, errors: N.errors, catalogue, schemaFileName: SCHEMA_FILE });
 for (const f of REFERENCED_FILES) {
-  mkdirSync(dirname(join(work, f)), { recursive: true });
-  writeFileSync(join(work, f), '');
+  mkdirSync(dirname(join(ws, f)), { recursive: true });
+  writeFileSync(join(ws, f), '');
 }
-const wabiPath = join(work, 'bench.wabi');
-const yamlPath = join(work, 'bench.wabi.yaml');
 const schemaPath = join(work, SCHEMA_FILE);
-writeFileSync(wabiPath, gen.wabi.text);
-writeFileSync(yamlPath, gen.yaml.text);
+writeFileSync(join(work, 'bench.wabi'), gen.wabi.text);
+writeFileSync(join(work, 'bench.wabi.yaml'), gen.yaml.text);
 writeFileSync(schemaPath, JSON.stringify(gen.schema, null, 2));
-const workUri = pathToFileURL(work).href;
+const workUri = pathToFileURL(ws).href;
+const docPath = (id, round) => join(ws, id === 'wabi' ? `bench-${round}.wabi` : `bench-${round}.wabi.yaml`);
 const editTargets = gen.editTargets(N.edits);
 const completionTargets = gen.completionTargets(N.completions);
 
@@ -163,7 +168,6 @@ const SERVERS = {
     args: [opt['wabi-server'], '--stdio'],
     env: {},
     languageId: 'wabi',
-    path: wabiPath,
     text: gen.wabi.text,
     pos: 'wabi',
     initializationOptions: { workspaceTrusted: true },
@@ -175,7 +179,6 @@ const SERVERS = {
     args: [join(here, 'lib', 'yaml-ls-server.cjs'), '--stdio'],
     env: { YAML_LS_VALIDATION_DELAY_MS: String(yamlDelayMs) },
     languageId: 'yaml',
-    path: yamlPath,
     text: gen.yaml.text,
     pos: 'yaml',
     initializationOptions: undefined,
@@ -185,7 +188,7 @@ const SERVERS = {
         hover: true,
         completion: true,
         format: { enable: false },
-        schemas: { [pathToFileURL(schemaPath).href]: 'bench.wabi.yaml' },
+        schemas: { [pathToFileURL(schemaPath).href]: 'bench-*.wabi.yaml' },
         schemaStore: { enable: false },
         kubernetesCRDStore: { enable: false },
         disableAdditionalProperties: false,
@@ -266,14 +269,14 @@ function applyEdit(lines, pos, newText) {
 
 async function benchServer(id) {
   const s = SERVERS[id];
-  const uri = pathToFileURL(s.path).href;
+  let uri;
   const log = join(work, `${id}-server.stderr.log`);
   const say = (m) => console.log(`[${s.label}] ${m}`);
   const client = new LspClient({
     name: s.label,
     command: s.command,
     args: s.args,
-    cwd: root,
+    cwd: ws,
     stderrLog: log,
     env: s.env,
     configuration: (section) => lookup(s.settings, section),
@@ -339,10 +342,12 @@ async function benchServer(id) {
 
     // 1. full parse + diagnostics: open, time, close; a fresh version each round so no cache is reused
     const opens = [];
+    let cpu0 = client.cpuMs();
     let diagCount = NaN;
     let firstDiagnostics;
     for (let k = 0; k < N.opens; k++) {
       version++;
+      uri = pathToFileURL(docPath(id, k + 1)).href;
       const frame = LspClient.frame({
         jsonrpc: '2.0',
         method: 'textDocument/didOpen',
@@ -353,6 +358,11 @@ async function benchServer(id) {
       diagCount = r.count;
       firstDiagnostics ??= r.diagnostics;
       say(`open ${k + 1}/${N.opens}: ${r.ms.toFixed(1)} ms, ${r.count} diagnostics`);
+      if (k === 0) {
+        await sleep(200);
+        result.memoryLoaded = client.memory();
+        say(`RSS after loading the document ${result.memoryLoaded.rssMiB.toFixed(0)} MiB`);
+      }
       if (k < N.opens - 1) {
         const cleared = pull ? null : client.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length === 0, 2000).catch(() => null);
         client.notify('textDocument/didClose', { textDocument: { uri } });
@@ -361,15 +371,20 @@ async function benchServer(id) {
       }
     }
     result.open = { ...summary(opens), cold: opens[0] };
+    // Server CPU time per round (the open, its diagnostics and the close): a cross-check of the wall times that
+    // other load on the machine disturbs less.
+    result.open.serverCpuMsPerOp = (client.cpuMs() - cpu0) / N.opens;
     result.diagnosticCount = diagCount;
     result.diagnosticSample = (firstDiagnostics ?? []).slice(0, 6).map((d) => ({ line: d.range.start.line, message: d.message }));
     await sleep(200);
-    result.memoryLoaded = client.memory();
-    say(`RSS after load ${result.memoryLoaded.rssMiB.toFixed(0)} MiB`);
+    result.memoryAfterOpens = client.memory();
 
     // 2. one-character edits, each timed to the next diagnostics
     const edits = [];
     const editCounts = new Set();
+    const known = new Set((firstDiagnostics ?? []).map((d) => d.message));
+    const introduced = [];
+    cpu0 = client.cpuMs();
     for (const target of editTargets) {
       const pos = target[s.pos];
       version++;
@@ -386,13 +401,23 @@ async function benchServer(id) {
       const r = await timeDiagnostics(frame, version);
       edits.push(r.ms);
       editCounts.add(r.count);
+      for (const d of r.diagnostics ?? []) {
+        if (!known.has(d.message)) {
+          known.add(d.message);
+          introduced.push({ edit: target.kind, test: target.test, newText: target.newText, line: d.range.start.line, message: d.message });
+        }
+      }
     }
     result.edit = summary(edits);
+    result.edit.serverCpuMsPerOp = (client.cpuMs() - cpu0) / Math.max(1, edits.length);
+    result.diagnosticsIntroducedByEdits = introduced;
     result.editDiagnosticCounts = [...editCounts];
     say(`edits: median ${result.edit.median.toFixed(1)} ms over ${edits.length} (${[...editCounts].join('/')} diagnostics)`);
+    for (const d of introduced) say(`  edit of ${d.edit} in "${d.test}" (-> '${d.newText}') added: line ${d.line + 1}: ${d.message}`);
 
     // 3. completion at an expectation's measure
     const completions = [];
+    cpu0 = client.cpuMs();
     let items = NaN;
     let labels = [];
     for (const target of completionTargets) {
@@ -407,6 +432,7 @@ async function benchServer(id) {
       labels = list.map((i) => i.label);
     }
     result.completion = summary(completions);
+    result.completion.serverCpuMsPerOp = (client.cpuMs() - cpu0) / Math.max(1, completions.length);
     result.completionItems = items;
     result.completionHasTraits = catalogue.traits.every((t) => labels.some((l) => l === t || l.replace(/^"|"$/g, '') === t));
     result.completionLabels = labels.slice(0, 30);
@@ -427,6 +453,10 @@ async function benchServer(id) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+const loadBefore = loadavg();
+if (loadBefore[0] > cpus().length * 0.5) {
+  console.log(`Note: load average is ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores; other work competes with the servers and inflates wall times. The server CPU rows are less affected.\n`);
+}
 const results = {};
 if (runWabi) results.wabi = await benchServer('wabi');
 if (runYaml) results.yaml = await benchServer('yaml');
@@ -460,8 +490,13 @@ latencyRow(`Edit → diagnostics (median of ${N.edits} one-char edits)`, 'edit',
 infoRow('  edit p90', ok(w) ? w.edit.p90 : NaN, ok(y) ? y.edit.p90 : NaN, fmtMs);
 latencyRow(`Completion at expect measure (median of ${N.completions})`, 'completion', TARGETS.completionMs);
 infoRow('  completion p90', ok(w) ? w.completion.p90 : NaN, ok(y) ? y.completion.p90 : NaN, fmtMs);
+const cpuRow = (metric, key) => infoRow(metric, ok(w) ? w[key].serverCpuMsPerOp : NaN, ok(y) ? y[key].serverCpuMsPerOp : NaN, fmtMs);
+cpuRow('Server CPU time per open (incl. close)', 'open');
+cpuRow('Server CPU time per edit', 'edit');
+cpuRow('Server CPU time per completion', 'completion');
 infoRow('Server RSS, idle after initialize', ok(w) ? w.memoryIdle.rssMiB : NaN, ok(y) ? y.memoryIdle.rssMiB : NaN, fmtMiB);
 infoRow('Server RSS after loading the document', ok(w) ? w.memoryLoaded.rssMiB : NaN, ok(y) ? y.memoryLoaded.rssMiB : NaN, fmtMiB);
+infoRow(`  RSS after all ${N.opens} opens (closed ones' caches kept)`, ok(w) ? w.memoryAfterOpens.rssMiB : NaN, ok(y) ? y.memoryAfterOpens.rssMiB : NaN, fmtMiB);
 infoRow('Server peak RSS (VmHWM) at the end', ok(w) ? w.memoryFinal.hwmMiB : NaN, ok(y) ? y.memoryFinal.hwmMiB : NaN, fmtMiB);
 const cnt = (r) => (ok(r) ? String(r.diagnosticCount) : '—');
 rows.push(['Diagnostics reported', cnt(w), cnt(y), '', `${gen.injectedErrors.length} injected errors`, '']);
@@ -476,7 +511,7 @@ console.log('|' + widths.map((n) => '-'.repeat(n + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));
 console.log(
   `\nyaml-language-server ${yamlLsVersion}, ${opt['yaml-stock'] ? 'stock 200 ms validation debounce kept' : 'validation debounce removed (stock adds a fixed 200 ms before every validation; --yaml-stock keeps it)'}.` +
-    `\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.`,
+    `\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadBefore[0].toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`,
 );
 for (const r of [w, y]) if (r?.error) console.log(`\n${r.server} failed: ${r.error.split('\n')[0]}`);
 
@@ -492,6 +527,8 @@ const report = {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     yamlLanguageServer: yamlLsVersion,
     yamlValidationDelayMs: yamlDelayMs,
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg(),
   },
   workload: {
     tests: N.tests,

@@ -512,7 +512,10 @@ export function generate({ tests: count, seed, errors, catalogue, schemaFileName
       if (k % 2 === 0) {
         const v = t.expects[t.primary].comparand.value;
         const last = Number(v[v.length - 1]);
-        const digit = String((last + 1 + re.int(0, 7)) % 10);
+        // 1..9 and never the current digit: the value stays in 0..1 and never becomes 0.0 (which Wabi rightly
+        // flags as an expectation that always holds; the schema has no such check)
+        const choices = [1, 2, 3, 4, 5, 6, 7, 8, 9].filter((d) => d !== last);
+        const digit = String(choices[re.int(0, choices.length - 1)]);
         return { kind: 'threshold digit', test: t.name, newText: digit, wabi: wabi.positions[i].threshold, yaml: yaml.positions[i].threshold };
       }
       // a lowercase letter inside the prompt (never the first character)

@@ -163,6 +163,17 @@ export class LspClient {
     return promise;
   }
 
+  /** CPU time (user + system, all threads) the server process has used so far, in ms (Linux; 10 ms ticks). */
+  cpuMs() {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100 on Linux)
+    } catch {
+      return NaN;
+    }
+  }
+
   /** VmRSS and VmHWM of the server process, in MiB (Linux). */
   memory() {
     try {
