@@ -1,0 +1,252 @@
+// Quick fixes for the diagnostics the model reports. Each fix is keyed on a diagnostic's stable `code`, reads
+// what it needs from the diagnostic's `suggestions` and `data` (falling back to a fresh analysis of the file
+// when the editor dropped them), and returns plain text edits.
+import {
+  GENERATOR_KINDS,
+  JUDGE_KINDS,
+  generatorKind,
+  judgeKind,
+  type KeySpec,
+  type KindSpec,
+} from '../catalogue/schema';
+import type { Block, Diagnostic, Range, TestBlock } from './ast';
+import { comparePositions } from './ast';
+import type { CodeAction, TextEdit } from './features';
+import { quote, splitLines } from './lexer';
+import type { Analysis } from './model';
+import type { SpecWorkspace } from './workspace';
+
+/**
+ * Code actions for the diagnostics that touch `range` (the editor sends those it shows there; any others in
+ * `diagnostics` are ignored):
+ * - any diagnostic with `suggestions`: "Change to 'x'" per suggestion, replacing the diagnostic's range; the
+ *   first is preferred (did-you-mean for traits, keys, kinds, tags, names; a backwards seed range reversed);
+ * - `missing-baseline`: add a `baseline` line after the prompt, the prompt's first clause;
+ * - `missing-prompt`: add a `prompt` line under the test header, the test's name as a first draft;
+ * - `missing-kind`: one action per kind, adding `kind X` under the header;
+ * - `missing-setting`: add the missing required settings with placeholder values;
+ * - `secret-in-spec`: replace the secret with `api-key-env OPENAI_API_KEY` (or delete it when the block
+ *   already names an `api-key-env`).
+ */
+export function codeActions(ws: SpecWorkspace, file: string, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const analysis = ws.analyze(file);
+  if (!analysis) return [];
+  const ctx = new Context(analysis);
+  const out: CodeAction[] = [];
+  const seen = new Set<string>();
+  const push = (a: CodeAction) => {
+    const key = a.title + '\u0000' + JSON.stringify(a.edit);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(a);
+  };
+  for (const given of diagnostics) {
+    if (!touches(given.range, range)) continue;
+    const d = ctx.complete(given);
+    for (const a of fixes(ctx, d)) push(a);
+  }
+  return out;
+}
+
+function touches(a: Range, b: Range): boolean {
+  return comparePositions(a.end, b.start) >= 0 && comparePositions(b.end, a.start) >= 0;
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return comparePositions(a.start, b.start) === 0 && comparePositions(a.end, b.end) === 0;
+}
+
+class Context {
+  readonly lines: string[];
+  readonly eol: string;
+
+  constructor(readonly analysis: Analysis) {
+    const text = analysis.file.text;
+    this.lines = splitLines(text);
+    const nl = text.indexOf('\n');
+    this.eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+  }
+
+  /** The diagnostic with `suggestions` and `data` filled in from the analysis when the editor lost them. */
+  complete(d: Diagnostic): Diagnostic {
+    if (d.suggestions && d.data) return d;
+    const fresh = this.analysis.diagnostics.find((f) => f.code === d.code && sameRange(f.range, d.range));
+    if (!fresh) return d;
+    const suggestions = d.suggestions ?? fresh.suggestions;
+    const data = d.data ?? fresh.data;
+    return { ...d, ...(suggestions ? { suggestions } : {}), ...(data ? { data } : {}) };
+  }
+
+  blockWithHeader(r: Range): Block | undefined {
+    return this.analysis.file.blocks.find((b) => sameRange(b.headerRange, r));
+  }
+
+  blockAround(line: number): Block | undefined {
+    return this.analysis.file.blocks.find((b) => b.range.start.line <= line && line <= b.range.end.line);
+  }
+
+  /** An edit that adds `lines` (already indented) after line `after`, also at the end of a file without a
+   *  final newline. */
+  insertAfter(after: number, lines: readonly string[]): TextEdit {
+    const last = Math.min(Math.max(after, 0), this.lines.length - 1);
+    if (last + 1 < this.lines.length) {
+      return { range: pointAt(last + 1, 0), newText: lines.map((l) => l + this.eol).join('') };
+    }
+    return { range: pointAt(last, this.lines[last].length), newText: lines.map((l) => this.eol + l).join('') };
+  }
+
+  action(title: string, d: Diagnostic, edits: readonly TextEdit[], isPreferred?: boolean): CodeAction {
+    return {
+      title,
+      kind: 'quickfix',
+      diagnostics: [d],
+      edit: { changes: { [this.analysis.path]: edits } },
+      ...(isPreferred ? { isPreferred } : {}),
+    };
+  }
+}
+
+function pointAt(line: number, character: number): Range {
+  return { start: { line, character }, end: { line, character } };
+}
+
+function fixes(ctx: Context, d: Diagnostic): CodeAction[] {
+  const out: CodeAction[] = [];
+  (d.suggestions ?? []).forEach((s, i) => {
+    out.push(ctx.action(`Change to '${s}'`, d, [{ range: d.range, newText: s }], i === 0));
+  });
+  switch (d.code) {
+    case 'missing-baseline':
+      out.push(...addBaseline(ctx, d));
+      break;
+    case 'missing-prompt':
+      out.push(...addPrompt(ctx, d));
+      break;
+    case 'missing-kind':
+      out.push(...addKind(ctx, d));
+      break;
+    case 'missing-setting':
+      out.push(...addSettings(ctx, d));
+      break;
+    case 'secret-in-spec':
+      out.push(...removeSecret(ctx, d));
+      break;
+  }
+  return out;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+function propertyIndent(b: Block | undefined): number {
+  return b?.properties[0]?.indent ?? 2;
+}
+
+/** Writes free text so that it reads back as itself: plain when it can be, otherwise quoted. */
+export function freeText(text: string): string {
+  const plain = text !== '' && text === text.trim() && !/^["|]/.test(text) && !/(^|[ \t])#/.test(text) && !/[\n\r]/.test(text);
+  return plain ? text : quote(text);
+}
+
+/**
+ * A plain counterpart of an anti-aesthetic prompt, as a first draft the author edits: the prompt's first
+ * sentence or clause (up to `.`, `,`, `;`, `:`, `!`, `?`, a dash or a line break), which in the usual
+ * "SUBJECT. How it should look broken." style is the subject. The whole prompt when that leaves nothing.
+ */
+export function plainBaseline(prompt: string): string {
+  const first = prompt.split(/\.(?=\s|$)|[,;:!?\n\u2014\u2013]|\s-\s/)[0].trim();
+  return first !== '' ? first : prompt.replace(/\s+/g, ' ').trim();
+}
+
+function addBaseline(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockAround(d.range.start.line);
+  if (!block || block.kind !== 'test') return [];
+  const test = block as TestBlock;
+  const prompt = test.properties.find((p) => p.key.text === 'prompt');
+  const after = num(d.data?.insertAfterLine) ?? prompt?.range.end.line ?? test.headerRange.start.line;
+  const indent = num(d.data?.indent) ?? propertyIndent(test);
+  const source = prompt && prompt.value.type === 'text' ? prompt.value.text : '';
+  const text = plainBaseline(source) || test.name?.text.trim() || 'a plain photo';
+  const line = ' '.repeat(indent) + 'baseline  ' + freeText(text);
+  return [ctx.action('Add a baseline prompt', d, [ctx.insertAfter(after, [line])], true)];
+}
+
+function addPrompt(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockWithHeader(d.range) ?? ctx.blockAround(d.range.start.line);
+  if (!block || block.kind !== 'test') return [];
+  const at = num(d.data?.line) ?? block.headerRange.start.line + 1;
+  const text = block.name?.text.trim() || 'describe the image and how it should look wrong';
+  const line = ' '.repeat(propertyIndent(block)) + 'prompt  ' + freeText(text);
+  return [ctx.action('Add a prompt', d, [ctx.insertAfter(at - 1, [line])], true)];
+}
+
+function addKind(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockWithHeader(d.range);
+  if (!block || (block.kind !== 'generator' && block.kind !== 'judge')) return [];
+  const kinds = block.kind === 'generator' ? GENERATOR_KINDS : JUDGE_KINDS;
+  const indent = ' '.repeat(propertyIndent(block));
+  return kinds.map((k) => ctx.action(`Add 'kind ${k.kind}'`, d, [ctx.insertAfter(block.headerRange.end.line, [`${indent}kind  ${k.kind}`])]));
+}
+
+/** A value that fills a required setting: valid where it can be, an obvious file name where a file must be. */
+function placeholder(ctx: Context, kind: KindSpec, key: KeySpec): string {
+  switch (key.key) {
+    case 'url':
+      return kind.kind === 'comfyui' ? 'http://127.0.0.1:8188' : kind.kind === 'a1111' ? 'http://127.0.0.1:7860' : 'https://api.openai.com/v1';
+    case 'workflow':
+      return 'workflow.json';
+    case 'model':
+      return key.type === 'file' ? 'model.onnx' : 'gpt-image-1';
+    case 'run':
+      return 'my-generator --prompt {prompt} --seed {seed} --out {out}';
+    case 'image-model':
+      return 'image-encoder.onnx';
+    case 'text-model':
+      return 'text-encoder.onnx';
+    case 'tokenizer':
+      return 'tokenizer.json';
+    case 'encoder': {
+      const clip = [...ctx.analysis.visible.values()].find((v) => v.kind === 'judge' && v.type === 'clip');
+      return clip?.name ?? 'clip';
+    }
+  }
+  return key.type === 'file' ? `${key.key}.onnx` : key.key;
+}
+
+function addSettings(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockWithHeader(d.range);
+  if (!block || (block.kind !== 'generator' && block.kind !== 'judge')) return [];
+  const kindProp = block.properties.find((p) => p.key.text === 'kind');
+  const kindName = kindProp?.value.type === 'word' ? kindProp.value.text : '';
+  const kind = block.kind === 'generator' ? generatorKind(kindName) : judgeKind(kindName);
+  if (!kind) return [];
+  const given = Array.isArray(d.data?.missing) ? (d.data.missing as unknown[]).filter((m): m is string => typeof m === 'string') : undefined;
+  const missing = (given ?? kind.settings.filter((k) => k.required).map((k) => k.key))
+    .filter((m) => !block.properties.some((p) => p.key.text === m))
+    .map((m) => kind.settings.find((k) => k.key === m))
+    .filter((k): k is KeySpec => k !== undefined);
+  if (missing.length === 0) return [];
+  const width = Math.max(...missing.map((k) => k.key.length));
+  const indent = ' '.repeat(propertyIndent(block));
+  const lines = missing.map((k) => indent + k.key.padEnd(width) + '  ' + placeholder(ctx, kind, k));
+  const names = missing.map((k) => `'${k.key}'`).join(', ');
+  const title = missing.length === 1 ? `Add the missing setting ${names}` : `Add the missing settings ${names}`;
+  return [ctx.action(title, d, [ctx.insertAfter(block.range.end.line, lines)], true)];
+}
+
+function removeSecret(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockAround(d.range.start.line);
+  if (block?.properties.some((p) => p.key.text === 'api-key-env')) {
+    const first = d.range.start.line;
+    const last = d.range.end.line;
+    const edit: TextEdit =
+      last + 1 < ctx.lines.length
+        ? { range: { start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } }, newText: '' }
+        : first > 0
+          ? { range: { start: { line: first - 1, character: ctx.lines[first - 1].length }, end: { line: last, character: ctx.lines[last].length } }, newText: '' }
+          : { range: { start: { line: first, character: 0 }, end: { line: last, character: ctx.lines[last].length } }, newText: '' };
+    return [ctx.action('Remove the secret (the key comes from api-key-env)', d, [edit], true)];
+  }
+  return [ctx.action("Replace with 'api-key-env OPENAI_API_KEY'", d, [{ range: d.range, newText: 'api-key-env OPENAI_API_KEY' }], true)];
+}
