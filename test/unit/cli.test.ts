@@ -46,7 +46,7 @@ test('wabi check prints file:line:col severity message and exits 1 on errors', (
       "specs/bad.wabi:3:9 error 'missing.png' does not exist (relative to this spec). [missing-file]",
       "specs/bad.wabi:7:10 error Unknown trait 'grian'. Did you mean 'grain'? [unknown-trait]",
       'specs/bad.wabi:8:18 error Trait scores are 0..1; 1.5 can never be reached. [threshold-range]',
-      'specs/warn.wabi:7:14 warning 1001 is not a multiple of 8; most diffusion models round it. [size-not-multiple-of-8]',
+      'specs/warn.wabi:7:13 warning 1001 is not a multiple of 8; most diffusion models round it. [size-not-multiple-of-8]',
     ]);
     assert.equal(r.stderr, '2 spec files checked: 3 errors, 1 warning.\n');
 
@@ -119,4 +119,18 @@ test('wabi traits lists the catalogue; docs/traits.md is its Markdown', () => {
 test('wabi --version prints the package version', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
   assert.equal(wabi(['--version']).stdout, pkg.version + '\n');
+});
+
+test('a UTF-8 byte-order mark is ignored by check and kept by fmt', () => {
+  const dir = tempWorkspace({ 'bom.wabi': '\ufeffgenerator g\n  kind degrade\n  input x.png\ntest   "t"\n  generator g\n  prompt p\n', 'x.png': 'x' });
+  try {
+    const r = wabi(['check', '.'], dir);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(wabi(['fmt', '.'], dir).code, 0);
+    const text = fs.readFileSync(path.join(dir, 'bom.wabi'), 'utf8');
+    assert.ok(text.startsWith('\ufeffgenerator g\n'));
+    assert.match(text, /\ntest "t"\n/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

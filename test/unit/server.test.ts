@@ -171,7 +171,7 @@ test('never reads files outside the workspace', async () => {
   const p = await open('escape.wabi', 'import "../outside.wabi"\ntest "t"\n  generator  secret\n  prompt  p\n');
   assert.deepEqual(
     p.diagnostics.map((d) => d.message),
-    ["Cannot import '../outside.wabi': it is outside the workspace.", "Unknown generator 'secret'. Did you mean 'sdxl'?"],
+    ["Cannot import '../outside.wabi': it is outside the workspace.", "Unknown generator 'secret'. Define it with a `generator` block or import a file that does."],
   );
 });
 

@@ -1,6 +1,7 @@
 // `wabi fmt`: formats specs in place, or with --check lists the files that are not formatted (exit 1).
 import * as fs from 'node:fs';
 import { formatText } from '../language/formatter';
+import { stripBom } from '../language/host';
 import { parseArgs } from './args';
 import { displayPath, findSpecFiles } from './specFiles';
 
@@ -10,9 +11,10 @@ export function runFormat(argv: readonly string[], out: (line: string) => void, 
   const files = findSpecFiles(args.operands);
   const unformatted: string[] = [];
   for (const file of files) {
-    const text = fs.readFileSync(file, 'utf8');
-    const formatted = formatText(text, { tabSize });
-    if (formatted === text) continue;
+    const raw = fs.readFileSync(file, 'utf8');
+    const text = stripBom(raw);
+    const formatted = (raw === text ? '' : '\ufeff') + formatText(text, { tabSize });
+    if (formatted === raw) continue;
     unformatted.push(file);
     if (!args.flags.has('--check')) fs.writeFileSync(file, formatted);
   }

@@ -18,7 +18,8 @@ export interface SpecHost {
 export const nodeHost: SpecHost = {
   readFile(file) {
     try {
-      return fs.readFileSync(file, 'utf8');
+      // Editors strip a UTF-8 byte-order mark before the text reaches the server; do the same for files on disk.
+      return stripBom(fs.readFileSync(file, 'utf8'));
     } catch {
       return undefined;
     }
@@ -98,4 +99,8 @@ export function confinedHost(inner: SpecHost, roots: () => readonly string[]): S
     readDir: (d) => (allows(d) ? inner.readDir(d) : []),
     allows,
   };
+}
+
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
