@@ -411,20 +411,22 @@ class Parser {
     let pendingBreak = false;
     let last = ln;
     let lastEnd = bar + 1;
+    // Comments on lines after the last text line are left to the caller, which reads those lines again.
+    const comments: Comment[] = [];
     for (let k = ln + 1; k < this.lines.length; k++) {
       const line = this.lines[k];
       const shape = shapeLine(line);
       if (shape.contentEnd === shape.indent) {
         if (shape.commentStart >= 0) {
           if (shape.indent <= indent) break;
-          this.comments.push({ range: range(k, shape.commentStart, line.length), ownLine: true });
+          comments.push({ range: range(k, shape.commentStart, line.length), ownLine: true });
           continue;
         }
         if (parts.length > 0) pendingBreak = true;
         continue;
       }
       if (shape.indent <= indent) break;
-      if (shape.commentStart >= 0) this.comments.push({ range: range(k, shape.commentStart, line.length), ownLine: false });
+      if (shape.commentStart >= 0) comments.push({ range: range(k, shape.commentStart, line.length), ownLine: false });
       const piece = line.slice(shape.indent, shape.contentEnd);
       if (parts.length > 0) parts.push(pendingBreak ? '\n' : ' ');
       parts.push(piece);
@@ -432,6 +434,7 @@ class Parser {
       last = k;
       lastEnd = shape.contentEnd;
     }
+    for (const c of comments) if (c.range.start.line <= last) this.comments.push(c);
     if (last === ln) this.error(range(ln, bar, bar + 1), "Expected indented lines after '|'.", 'empty-block');
     const text = parts.join('');
     return { value: { type: 'text', text, range: { start: { line: ln, character: bar }, end: { line: last, character: lastEnd } }, form: 'block' }, lastLine: last };
