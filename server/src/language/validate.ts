@@ -100,7 +100,9 @@ class Validator {
     const testNames = new Map<string, Token>();
     const blocks = this.ctx.file.blocks;
     this.defaults = blocks.find((b) => b.kind === 'defaults');
-    const defs = [...this.ctx.visible.values()].map((d) => `${d.name}:${d.kind}:${d.type}:${d.path}:${d.nameRange.start.line}`).join('|');
+    // A definition's block object changes whenever its text or place does: checks of other blocks read its name
+    // range and settings (a degrade generator's input), and their cached references hold the definition.
+    const defs = [...this.ctx.visible.values()].map((d) => `${d.name}:${d.kind}:${d.type}:${d.path}:${blockId(d.block)}`).join('|');
     this.cache.begin(`${this.ctx.checkFiles}|${blockId(this.defaults)}|${defs}`);
     for (const b of blocks) {
       // Checks across blocks are cheap and always redone.
