@@ -19,16 +19,20 @@ const common = {
   define: { WABI_VERSION: JSON.stringify(version) },
 };
 
+// Native modules load their own binaries at run time and cannot be bundled.
+const native = ['sharp', 'onnxruntime-node'];
+
 const testEntries = (dir) =>
   existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
 
 await Promise.all([
   build({ ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
-  build({ ...common, entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist', external: native }),
   build({
     ...common,
     entryPoints: { cli: 'server/src/cli/main.ts' },
     outdir: 'dist',
+    external: native,
     banner: { js: '#!/usr/bin/env node' },
   }),
   build({
@@ -36,6 +40,6 @@ await Promise.all([
     entryPoints: [...testEntries('test/unit'), ...testEntries('test/grammar'), ...testEntries('bench')],
     outdir: 'out',
     outbase: '.',
-    external: ['vscode-oniguruma', 'vscode-textmate', 'yaml-language-server', 'vscode-languageserver/node', 'vscode-languageserver'],
+    external: [...native, 'vscode-oniguruma', 'vscode-textmate', 'yaml-language-server', 'vscode-languageserver/node', 'vscode-languageserver'],
   }),
 ]);

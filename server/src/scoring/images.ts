@@ -1,0 +1,138 @@
+// Image decoding for scoring. Every image becomes two tensors the trait graphs read:
+//  - `working`: the whole image resampled to WORKING_SIZE x WORKING_SIZE, for measures of the overall look
+//    (blur, exposure, colour, vignette, tilt...), so a threshold means the same on every image size;
+//  - `patch`: PATCH_SIZE x PATCH_SIZE pixels cut from the centre without resampling, aligned to the 8x8 JPEG
+//    grid, for measures that live on the pixel grid (grain, JPEG blocking, pixelation, colour fringes), which
+//    resampling would erase.
+// Both are planar RGB float32 in 0..255. EXIF orientation is applied, alpha is flattened onto white, 16-bit
+// and CMYK/greyscale inputs are converted to 8-bit sRGB, and animated images contribute their first frame.
+import * as fs from 'node:fs';
+import sharp from 'sharp';
+
+export const WORKING_SIZE = 512;
+export const PATCH_SIZE = 256;
+const JPEG_BLOCK = 8;
+
+export interface DecodedImage {
+  readonly file: string;
+  /** Size after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  /** [3, WORKING_SIZE, WORKING_SIZE] planar RGB, 0..255. */
+  readonly working: Float32Array;
+  /** [3, PATCH_SIZE, PATCH_SIZE] planar RGB, 0..255, native pixels (reflected at the border of small images). */
+  readonly patch: Float32Array;
+}
+
+/** A file that could not be read as an image, with the cause in words a user can act on. */
+export class ImageError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'ImageError';
+  }
+}
+
+// Keep libvips from caching decoded files between calls: scoring streams through many images once each.
+sharp.cache(false);
+
+export async function decodeImage(file: string): Promise<DecodedImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot be read (${code ?? String(e)})`);
+  }
+  return decodeImageBuffer(file, bytes);
+}
+
+export async function decodeImageBuffer(file: string, bytes: Buffer): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new ImageError(file, 'the file is empty');
+  let rgb: { data: Buffer; width: number; height: number };
+  try {
+    // failOn 'error' rejects truncated and corrupt data instead of decoding grey filler.
+    const { data, info } = await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: 268_402_689 })
+      .rotate()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
+    rgb = { data, width: info.width, height: info.height };
+  } catch (e) {
+    throw new ImageError(file, describeSharpError(e));
+  }
+  const working = await resample(file, rgb);
+  const patch = centrePatch(rgb.data, rgb.width, rgb.height);
+  return { file, width: rgb.width, height: rgb.height, working, patch };
+}
+
+async function resample(file: string, rgb: { data: Buffer; width: number; height: number }): Promise<Float32Array> {
+  try {
+    const data = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+      .resize(WORKING_SIZE, WORKING_SIZE, { fit: 'fill', kernel: 'lanczos3' })
+      .raw()
+      .toBuffer();
+    return planar(data, WORKING_SIZE, WORKING_SIZE);
+  } catch (e) {
+    throw new ImageError(file, describeSharpError(e));
+  }
+}
+
+/** Interleaved RGB bytes to planar float32. */
+export function planar(data: Uint8Array, width: number, height: number): Float32Array {
+  const n = width * height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = data[j];
+    out[n + i] = data[j + 1];
+    out[2 * n + i] = data[j + 2];
+  }
+  return out;
+}
+
+/** The PATCH_SIZE square at the centre, its origin on a multiple of 8 so JPEG blocks stay aligned; images
+ *  smaller than the patch are mirrored at their borders. */
+export function centrePatch(data: Uint8Array, width: number, height: number): Float32Array {
+  const n = PATCH_SIZE * PATCH_SIZE;
+  const out = new Float32Array(3 * n);
+  const x0 = Math.max(0, Math.floor((width - PATCH_SIZE) / 2 / JPEG_BLOCK) * JPEG_BLOCK);
+  const y0 = Math.max(0, Math.floor((height - PATCH_SIZE) / 2 / JPEG_BLOCK) * JPEG_BLOCK);
+  for (let y = 0; y < PATCH_SIZE; y++) {
+    const sy = mirror(y0 + y, height);
+    for (let x = 0; x < PATCH_SIZE; x++) {
+      const sx = mirror(x0 + x, width);
+      const s = (sy * width + sx) * 3;
+      const d = y * PATCH_SIZE + x;
+      out[d] = data[s];
+      out[n + d] = data[s + 1];
+      out[2 * n + d] = data[s + 2];
+    }
+  }
+  return out;
+}
+
+function mirror(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const m = i % period;
+  return m < n ? m : period - m;
+}
+
+function describeSharpError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/unsupported image format/i.test(message)) return 'not an image (unrecognised format)';
+  if (/premature end|truncated|Corrupt|unexpected end|VipsJpeg|read error|invalid|bad seek|not a PNG|IDAT/i.test(message)) {
+    return `corrupt or truncated image data (${firstLine(message)})`;
+  }
+  if (/pixel limit/i.test(message)) return 'too large to decode (more than 268 megapixels)';
+  return firstLine(message);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].trim();
+}

@@ -1,0 +1,73 @@
+// onnxruntime sessions on the best available execution provider. `auto` tries CUDA (present only when the user
+// installed onnxruntime-node's CUDA binaries), then WebGPU (bundled: Vulkan, D3D12 or Metal), then CPU, and says
+// in one line what it ended up on. onnxruntime does not fall back by itself: a missing provider throws, so each
+// is tried in turn.
+import * as ort from 'onnxruntime-node';
+
+export type ProviderSetting = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+export type Provider = Exclude<ProviderSetting, 'auto'>;
+
+export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+
+export interface SessionOptions {
+  readonly provider?: ProviderSetting;
+  /** 'basic' for the small per-pixel trait graphs (the NCHWc rewrite of 'all' slows 1-channel convolutions
+   *  tenfold); 'all' for real CNNs and transformers. */
+  readonly optimization?: 'basic' | 'extended' | 'all';
+  readonly intraOpThreads?: number;
+  /** Receives one line per provider tried and not used, and one for the provider chosen. */
+  readonly log?: (line: string) => void;
+  /** Names the model in messages (a file path, or "trait analysers"). */
+  readonly label?: string;
+}
+
+export interface OpenSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: Provider;
+}
+
+/** Errors from a provider that is not there at all, as opposed to a broken model. */
+function isProviderUnavailable(message: string): boolean {
+  return /provider|not (?:supported|available|found)|No supported adapters|cuda|webgpu|dawn|vulkan|adapter|libcudart|libcudnn|Failed to load/i.test(message);
+}
+
+// onnxruntime's process-wide logger otherwise prints every failed provider probe to stderr.
+ort.env.logLevel = 'fatal';
+
+export async function openSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<OpenSession> {
+  const setting = options.provider ?? 'auto';
+  const order: Provider[] = setting === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [setting];
+  const log = options.log ?? (() => undefined);
+  const label = options.label ?? (typeof model === 'string' ? model : 'model');
+  const failures: string[] = [];
+  for (const provider of order) {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: options.optimization ?? 'all',
+      logSeverityLevel: 4,
+      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    };
+    try {
+      const session =
+        typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+      if (failures.length > 0) log(`${label}: running on ${provider} (${failures.join('; ')})`);
+      else log(`${label}: running on ${provider}`);
+      return { session, provider };
+    } catch (e) {
+      const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      // A model that fails on the CPU provider is broken, not missing a device: stop and say so.
+      if (provider === 'cpu' || (setting !== 'auto' && !isProviderUnavailable(message))) {
+        throw new Error(`${label}: cannot load on ${provider}: ${message}`);
+      }
+      if (setting !== 'auto') throw new Error(`${label}: the ${provider} execution provider is not available here: ${message}`);
+      failures.push(`${provider} unavailable: ${shorten(message)}`);
+    }
+  }
+  throw new Error(`${label}: no execution provider could load it (${failures.join('; ')})`);
+}
+
+function shorten(s: string): string {
+  return s.length > 120 ? s.slice(0, 117) + '...' : s;
+}
+
+export { ort };
