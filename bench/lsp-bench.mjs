@@ -40,7 +40,7 @@ const { values: opt } = parseArgs({
     'yaml-stock': { type: 'boolean', default: false },
     'wabi-server': { type: 'string', default: join(root, 'dist', 'server.js') },
     out: { type: 'string', default: join(here, 'results', 'lsp-bench.json') },
-    'deadline-s': { type: 'string', default: '900' },
+    'deadline-s': { type: 'string', default: '1200' },
     'wait-s': { type: 'string', default: '60' },
     keep: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
@@ -60,7 +60,7 @@ if (opt.help) {
   --yaml-stock         keep yaml-language-server's fixed 200 ms validation debounce (removed by default)
   --wabi-server PATH   Wabi server bundle (default dist/server.js)
   --out PATH           JSON results (default bench/results/lsp-bench.json)
-  --deadline-s N       hard limit for the whole run (default 900)
+  --deadline-s N       hard limit for the whole run (default 1200)
   --wait-s N           limit for any single wait on a server (default 60)
   --keep               keep the temp folder with the generated documents
   --check              exit 1 when a target is missed`);
@@ -91,6 +91,7 @@ const TARGETS = { openMs: 100, editMs: 30, completionMs: 10, speedup: 5 };
 // Bounded in time: every child is killed on exit, on signals, on errors and at the deadline.
 
 const clients = new Set();
+let work; // the temp folder, once made
 const killAll = () => {
   for (const c of clients) c.kill();
 };
@@ -102,7 +103,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 const deadline = setTimeout(() => {
-  console.error(`\nlsp-bench: deadline of ${opt['deadline-s']} s reached; killing the servers.`);
+  console.error(`\nlsp-bench: deadline of ${opt['deadline-s']} s reached; killing the servers. Kept ${work ?? 'no temp folder'}.`);
   killAll();
   process.exit(3);
 }, Number(opt['deadline-s']) * 1000);
@@ -120,7 +121,7 @@ if (runWabi && !existsSync(opt['wabi-server'])) {
 // Every open round uses a new document name: both servers cache parses per document (Wabi by path and text, and
 // it re-parses incrementally from the previous tree; yaml-language-server by URI and version), so reopening the
 // same name would not measure a full parse. Copies for inspection (--keep) are written beside ws, not in it.
-const work = mkdtempSync(join(tmpdir(), 'wabi-lsp-bench-'));
+work = mkdtempSync(join(tmpdir(), 'wabi-lsp-bench-'));
 const ws = join(work, 'ws');
 const SCHEMA_FILE = 'wabi-spec.schema.json';
 const catalogue = await loadCatalogue();
@@ -548,6 +549,7 @@ mkdirSync(dirname(opt.out), { recursive: true });
 writeFileSync(opt.out, JSON.stringify(report, null, 2) + '\n');
 console.log(`\nResults written to ${opt.out}`);
 
-if (!opt.keep) rmSync(work, { recursive: true, force: true });
 const failed = Object.values(results).some((r) => r.error);
+if (failed) console.log(`Kept ${work} (server logs, generated documents) for inspection.`);
+else if (!opt.keep) rmSync(work, { recursive: true, force: true });
 process.exit(failed ? 1 : opt.check && missed.length ? 1 : 0);
