@@ -1,0 +1,66 @@
+// The batch scorer on real files: results in input order whatever the batch size, unreadable files reported in
+// place without stopping the others, scores equal to scoring each image alone, and cancellation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decodeImage } from '../../server/src/scoring/images';
+import { isFailure, TraitScorer } from '../../server/src/scoring/traitScorer';
+import { blur } from '../../server/src/scoring/traits/blur';
+import { PHOTOS, photoPath } from './helpers/traits';
+
+const resolve = () => blur;
+
+test('scores files in input order with failures in place, for any batch size', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-scorer-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'broken.jpg'), 'not a jpeg');
+    const files = [photoPath(PHOTOS[0]), path.join(dir, 'broken.jpg'), photoPath(PHOTOS[1]), path.join(dir, 'gone.png'), photoPath(PHOTOS[2]), photoPath(PHOTOS[3])];
+    const lines: string[] = [];
+    const scorer = await TraitScorer.open({ analysers: [blur], resolve, provider: 'auto', log: (l) => lines.push(l) });
+    assert.equal(scorer.provider, 'cpu');
+    assert.equal(lines.length, 1, 'one line says where it runs');
+    assert.match(lines[0], /trait analysers: running on cpu/);
+    await scorer.close();
+
+    let reference: number[] | undefined;
+    for (const batchSize of [1, 2, 4, 32]) {
+      const s = await TraitScorer.open({ analysers: [blur], resolve, provider: 'cpu', batchSize });
+      const results = [];
+      for await (const r of s.scoreFiles(files)) results.push(r);
+      await s.close();
+      assert.deepEqual(
+        results.map((r) => path.basename(r.file)),
+        files.map((f) => path.basename(f)),
+      );
+      assert.match((results[1] as { error: string }).error, /not an image/);
+      assert.match((results[3] as { error: string }).error, /no such file/);
+      const scores = results.filter((r) => !isFailure(r)).map((r) => (isFailure(r) ? NaN : r.traits.blur));
+      assert.equal(scores.length, 4);
+      if (reference) assert.deepEqual(scores, reference, `batch ${batchSize} scores like batch 1`);
+      reference = scores;
+    }
+    // Batching changes nothing: each image alone gives the same score.
+    const alone = await TraitScorer.open({ analysers: [blur], resolve, provider: 'cpu' });
+    const single = await alone.scoreBatch([await decodeImage(photoPath(PHOTOS[2]))]);
+    await alone.close();
+    assert.equal(single[0].traits.blur, reference![2]);
+    assert.ok(single[0].raw.blur > 10, 'raw Laplacian variance is in its own unit');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stops promptly when cancelled and keeps what it yielded', async () => {
+  const files = Array.from({ length: 40 }, (_, i) => photoPath(PHOTOS[i % PHOTOS.length]));
+  const scorer = await TraitScorer.open({ analysers: [blur], resolve, provider: 'cpu', batchSize: 2 });
+  const controller = new AbortController();
+  const got = [];
+  for await (const r of scorer.scoreFiles(files, controller.signal)) {
+    got.push(r);
+    if (got.length === 3) controller.abort();
+  }
+  await scorer.close();
+  assert.ok(got.length >= 3 && got.length <= 4, `yielded ${got.length} after cancelling at 3`);
+});
