@@ -904,6 +904,14 @@ function checkInput(text: string, seed: number): void {
   counters.ranges += checkRanges('parse', parsed, new Map([[MAIN, text]]), MAIN);
   checkOrder(parsed);
 
+  // An incremental parse from this one, after an edit, must equal a parse from scratch.
+  const edited = mutate(rng, text);
+  const incremental = guarded('parse (incremental)', () => parse(edited, parsed));
+  const strip = (f: SpecFile) => JSON.stringify({ ...f, segments: undefined });
+  if (strip(incremental) !== strip(parse(edited))) {
+    throw new FuzzFailure('parse:incremental', `parse(edited, previous) differs from parse(edited) for the edit to ${JSON.stringify(edited)}`);
+  }
+
   // 2. The workspace: the input among other files, imports resolved, semantic checks.
   const sc = scenario(rng);
   const files = { ...sc.files };
@@ -984,12 +992,13 @@ function replayEdits(ws: SpecWorkspace, host: SpecHost, checkFiles: boolean, ope
     const a = guarded('analyze after edits', () => ws.analyze(f));
     if (!a) continue;
     counters.ranges += checkRanges(`analyze ${path.basename(f)} after edits`, a, texts, f);
-    const cached = JSON.stringify(a.diagnostics);
-    const clean = JSON.stringify(fresh.analyze(f)?.diagnostics);
+    const b = fresh.analyze(f);
+    const cached = JSON.stringify([a.diagnostics, a.references.map((r) => [r.name, r.range, r.target?.path, r.target?.nameRange])]);
+    const clean = JSON.stringify([b?.diagnostics, b?.references.map((r) => [r.name, r.range, r.target?.path, r.target?.nameRange])]);
     if (cached !== clean) {
       throw new FuzzFailure(
         'workspace:stale',
-        `after edits, ${path.basename(f)}'s cached diagnostics differ from a fresh workspace's:\n  cached: ${cached}\n  fresh:  ${clean}\n` +
+        `after edits, ${path.basename(f)}'s cached diagnostics or references differ from a fresh workspace's:\n  cached: ${cached}\n  fresh:  ${clean}\n` +
           `  edits: ${steps.map((st) => `${path.basename(st.file)} ${st.text === undefined ? 'closed' : JSON.stringify(st.text)}`).join('\n         ')}`,
       );
     }
@@ -1413,6 +1422,28 @@ const EDIT_REGRESSIONS: readonly { readonly name: string; readonly first: string
 
 console.log(`wabi fuzz: WABI_FUZZ_SEED=${SEED} WABI_FUZZ_RUNS=${RUNS}`);
 const started = Date.now();
+
+test('fuzz: the range walker finds nested ranges and the checks reject bad ones', () => {
+  const r = (l1: number, c1: number, l2: number, c2: number) => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
+  const value = { a: [{ range: r(0, 0, 0, 3) }], m: new Map([['k', { path: OTHER, nameRange: r(1, 0, 1, 1) }]]), self: {} as object };
+  (value as { self: object }).self = value;
+  const found = collectRanges(value, { doc: MAIN });
+  assert.deepEqual(
+    found.map((f) => [f.where, f.doc]),
+    [
+      ['a[0].range', MAIN],
+      ['m.get("k").nameRange', OTHER],
+    ],
+  );
+  const lengths = lineLengths('abc\r\nde\n');
+  assert.deepEqual(lengths, [3, 2, 0]);
+  assert.equal(rangeProblem(r(0, 0, 0, 3), lengths), undefined);
+  assert.equal(rangeProblem(r(2, 0, 2, 0), lengths), undefined);
+  assert.match(rangeProblem(r(0, 0, 0, 4), lengths)!, /character 4/);
+  assert.match(rangeProblem(r(1, 0, 3, 0), lengths)!, /line 3/);
+  assert.match(rangeProblem(r(1, 1, 1, 0), lengths)!, /after/);
+  assert.match(rangeProblem(r(0, 0.5, 0, 1), lengths)!, /whole/);
+});
 
 test('fuzz: fixed regression inputs', () => {
   const failures = new Map<string, Failure>();
