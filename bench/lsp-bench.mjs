@@ -13,13 +13,14 @@
 //   npm run build && npm run bench:lsp
 //   node bench/lsp-bench.mjs --only yaml            # yaml-language-server side alone
 //   node bench/lsp-bench.mjs --help
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { LspClient } from './lib/lsp-client.mjs';
 import { generate, REFERENCED_FILES } from './lib/generate.mjs';
 import { loadCatalogue } from './lib/catalogue.mjs';
@@ -34,7 +35,7 @@ const { values: opt } = parseArgs({
     tests: { type: 'string', default: '5000' },
     seed: { type: 'string', default: '20260101' },
     errors: { type: 'string', default: '40' },
-    opens: { type: 'string', default: '5' },
+    opens: { type: 'string', default: '7' },
     edits: { type: 'string', default: '20' },
     completions: { type: 'string', default: '50' },
     'yaml-stock': { type: 'boolean', default: false },
@@ -54,7 +55,7 @@ if (opt.help) {
   --tests N            tests in the generated spec (default 5000, ~40k lines)
   --seed N             PRNG seed (default 20260101)
   --errors N           tests given one deliberate error (default 40)
-  --opens N            open/close rounds for full diagnostics (default 5)
+  --opens N            open/close rounds for full diagnostics (default 7)
   --edits N            one-character edits (default 20)
   --completions N      completion requests (default 50)
   --yaml-stock         keep yaml-language-server's fixed 200 ms validation debounce (removed by default)
@@ -135,10 +136,32 @@ writeFileSync(join(work, 'bench.wabi'), gen.wabi.text);
 writeFileSync(join(work, 'bench.wabi.yaml'), gen.yaml.text);
 writeFileSync(schemaPath, JSON.stringify(gen.schema, null, 2));
 const workUri = pathToFileURL(ws).href;
+// Snapshot the Wabi bundle (self-contained, node built-ins only), so a rebuild while the benchmark runs cannot
+// change the server under measurement.
+const wabiServerCopy = join(work, 'wabi-server.js');
+const wabiBuildInfo = runWabi ? wabiBuild() : undefined; // (a hoisted function, below)
+if (runWabi) writeFileSync(wabiServerCopy, readFileSync(opt['wabi-server']));
 const docPath = (id, round) => join(ws, id === 'wabi' ? `bench-${round}.wabi` : `bench-${round}.wabi.yaml`);
 const editTargets = gen.editTargets(N.edits);
 const completionTargets = gen.completionTargets(N.completions);
 
+/** Which Wabi server was measured: the commit, whether server/ had uncommitted changes, when it was built. */
+function wabiBuild() {
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  let builtAt;
+  try {
+    builtAt = statSync(opt['wabi-server']).mtime.toISOString();
+  } catch {
+    builtAt = undefined;
+  }
+  return { commit: git('rev-parse', '--short', 'HEAD'), serverSourcesDirty: !!git('status', '--porcelain', '--', 'server'), builtAt };
+}
 const yamlLsVersion = JSON.parse(readFileSync(require.resolve('yaml-language-server/package.json'), 'utf8')).version;
 
 console.log(
@@ -166,7 +189,7 @@ const SERVERS = {
   wabi: {
     label: 'Wabi',
     command: process.execPath,
-    args: [opt['wabi-server'], '--stdio'],
+    args: [wabiServerCopy, '--stdio'],
     env: {},
     languageId: 'wabi',
     text: gen.wabi.text,
@@ -487,6 +510,7 @@ function infoRow(metric, wv, yv, fmt, target = '') {
 
 latencyRow(`Full parse + diagnostics (median of ${N.opens} opens)`, 'open', TARGETS.openMs);
 infoRow('  first open (cold)', ok(w) ? w.open.cold : NaN, ok(y) ? y.open.cold : NaN, fmtMs);
+infoRow('  fastest open', ok(w) ? w.open.min : NaN, ok(y) ? y.open.min : NaN, fmtMs);
 latencyRow(`Edit → diagnostics (median of ${N.edits} one-char edits)`, 'edit', TARGETS.editMs);
 infoRow('  edit p90', ok(w) ? w.edit.p90 : NaN, ok(y) ? y.edit.p90 : NaN, fmtMs);
 latencyRow(`Completion at expect measure (median of ${N.completions})`, 'completion', TARGETS.completionMs);
@@ -512,6 +536,7 @@ console.log('|' + widths.map((n) => '-'.repeat(n + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));
 console.log(
   `\nyaml-language-server ${yamlLsVersion}, ${opt['yaml-stock'] ? 'stock 200 ms validation debounce kept' : 'validation debounce removed (stock adds a fixed 200 ms before every validation; --yaml-stock keeps it)'}.` +
+    (wabiBuildInfo ? `\nWabi server built ${wabiBuildInfo.builtAt} at ${wabiBuildInfo.commit}${wabiBuildInfo.serverSourcesDirty ? ' with uncommitted changes under server/' : ''}.` : '') +
     `\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadBefore[0].toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`,
 );
 for (const r of [w, y]) if (r?.error) console.log(`\n${r.server} failed: ${r.error.split('\n')[0]}`);
@@ -526,6 +551,7 @@ const report = {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    wabiServer: wabiBuildInfo,
     yamlLanguageServer: yamlLsVersion,
     yamlValidationDelayMs: yamlDelayMs,
     loadAverageBefore: loadBefore,
