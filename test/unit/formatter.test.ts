@@ -302,11 +302,11 @@ test('line breaks: CRLF kept, a final line break added, an empty file stays empt
   assert.equal(checkSafe(''), '');
   assert.equal(checkSafe('\n\n  \n'), '');
   assert.equal(checkSafe('# only a comment   '), '# only a comment\n');
-  // A lone \r at the very end lies past every position an edit can name: it stays.
+  // A lone \r is a line break (LSP counts it as one): a file written with them keeps them.
   assert.equal(checkSafe('defaults\r'), 'defaults\r');
-  assert.equal(checkSafe('defaults  \n\r'), 'defaults\r');
-  assert.equal(checkSafe('defaults\ntest "t"\r'), 'defaults\n\ntest "t"\r');
-  assert.deepEqual(format('defaults  \n\r', two), [{ range: rng(0, 0, 0, 1), newText: 'defaults' }]);
+  assert.equal(checkSafe('defaults  \n\r'), 'defaults\n');
+  assert.equal(checkSafe('defaults\rtest "t"\r  prompt p'), 'defaults\r\rtest "t"\r  prompt  p\r');
+  assert.deepEqual(format('defaults  \n\r', two), [{ range: rng(0, 0, 0, 2), newText: 'defaults\n' }]);
 });
 
 test('tabSize: whole numbers from 1; anything else means 2', () => {

@@ -25,7 +25,7 @@ import { TAXONOMY_TAGS } from '../../server/src/catalogue/taxonomy';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 import type { Block, SpecFile, Value } from '../../server/src/language/ast';
 import { confinedHost, memoryHost, type SpecHost } from '../../server/src/language/host';
-import { scanString, splitLines } from '../../server/src/language/lexer';
+import { lineStartOffsets, scanString, splitLines } from '../../server/src/language/lexer';
 import { parse } from '../../server/src/language/parser';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { codeActions } from '../../server/src/language/codeActions';
@@ -1089,10 +1089,9 @@ function checkWorkspaceEdit(label: string, edit: WorkspaceEdit, texts: ReadonlyM
   }
 }
 
-/** Applies non-overlapping edits; positions count UTF-16 units within lines split on \n. */
+/** Applies non-overlapping edits; positions count UTF-16 units within lines split as the lexer splits them. */
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const starts = lineStartOffsets(text);
   const offset = (p: Pos) => starts[p.line] + p.character;
   const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
   let out = text;

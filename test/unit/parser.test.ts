@@ -248,3 +248,15 @@ test('an incremental parse equals a fresh parse and reuses the untouched blocks'
   assert.equal(b.blocks[1], a.blocks[1], 'the defaults block is the same object');
   assert.notEqual(b.blocks[2], a.blocks[2], 'the edited test is parsed again');
 });
+
+test('a lone carriage return is a line break, as LSP counts lines', () => {
+  const f = parse('test "t"\r  prompt p\r  expect grian > 0.5\r');
+  assert.equal(f.lineCount, 4);
+  assert.deepEqual(
+    f.blocks[0].properties.map((p) => [p.key.text, p.key.range.start.line]),
+    [
+      ['prompt', 1],
+      ['expect', 2],
+    ],
+  );
+});

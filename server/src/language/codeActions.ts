@@ -12,7 +12,7 @@ import {
 import type { Block, Diagnostic, Range, TestBlock } from './ast';
 import { comparePositions } from './ast';
 import type { CodeAction, TextEdit } from './features';
-import { quote, splitLines } from './lexer';
+import { lineBreakOf, quote, splitLines } from './lexer';
 import type { Analysis } from './model';
 import type { SpecWorkspace } from './workspace';
 
@@ -63,8 +63,7 @@ class Context {
   constructor(readonly analysis: Analysis) {
     const text = analysis.file.text;
     this.lines = splitLines(text);
-    const nl = text.indexOf('\n');
-    this.eol = nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+    this.eol = lineBreakOf(text);
   }
 
   /** The diagnostic with `suggestions` and `data` filled in from the analysis when the editor lost them. */

@@ -24,13 +24,11 @@
 //   property indentation, a column-0 comment stays at column 0, and a comment run written directly above a
 //   header stays attached to it (the blank line that separates blocks goes above the comments). A comment
 //   after a value or header is kept after it, separated by one space.
-// - Trailing whitespace removed; the file ends with exactly one line break, in the file's own style (`\r\n`
-//   when its first line ends so). A lone `\r` as the very last character is kept as that final break:
-//   positions, which count lines as the lexer splits them, cannot reach past it, so an editor could not apply
-//   its removal.
+// - Trailing whitespace removed; the file ends with exactly one line break, in the file's own style (that of
+//   its first line break: `\n`, `\r\n` or a lone `\r`).
 import type { Block, Property, SpecFile } from './ast';
 import type { FormattingOptions, TextEdit } from './features';
-import { quote, shapeLine, skipBlanks, splitLines, type LineShape } from './lexer';
+import { lineBreakOf, quote, shapeLine, skipBlanks, splitLines, type LineShape } from './lexer';
 import { parse } from './parser';
 
 export type FormatOutcome = 'formatted' | 'whitespace-only' | 'unchanged';
@@ -48,30 +46,19 @@ export function formatText(text: string, options: FormattingOptions): string {
 
 /** The formatted text and which level of formatting was proven safe for it. */
 export function formatDetailed(text: string, options: FormattingOptions): FormatResult {
-  // A lone `\r` ending the file is, for the lexer (and the positions it gives), part of the last line's break:
-  // no position lies after it, so no edit could remove it. It is kept as the file's final line break, and the
-  // rest is formatted.
-  const body = text.endsWith('\r') ? text.slice(0, -1) : text;
-  const eol = eolOf(body);
-  const withTail = (formatted: string) =>
-    body === text ? formatted : (formatted.endsWith(eol) ? formatted.slice(0, -eol.length) : formatted) + '\r';
-  const parsed = parse(body);
-  const full = withTail(new Layout(body, parsed, indentWidth(options)).run());
+  const parsed = parse(text);
+  const full = new Layout(text, parsed, indentWidth(options)).run();
   if (full === text) return { text: full, outcome: 'formatted' };
-  // The body parses as the whole text does: the lone `\r` it lacks is a line break to the lexer.
   const expected = signature(parsed);
   if (signature(parse(full)) === expected) return { text: full, outcome: 'formatted' };
-  const trimmed = withTail(trimOnly(body));
+  const trimmed = trimOnly(text);
   if (trimmed === text || signature(parse(trimmed)) === expected) return { text: trimmed, outcome: 'whitespace-only' };
   return { text, outcome: 'unchanged' };
 }
 
 /** The edits that format `text`: one per run of changed lines, in document order, never overlapping. */
 export function format(text: string, options: FormattingOptions): TextEdit[] {
-  const formatted = formatText(text, options);
-  // Both end with the same unaddressable lone `\r` (see formatDetailed) or neither does.
-  if (text.endsWith('\r') && formatted.endsWith('\r')) return lineEdits(text.slice(0, -1), formatted.slice(0, -1));
-  return lineEdits(text, formatted);
+  return lineEdits(text, formatText(text, options));
 }
 
 function indentWidth(options: FormattingOptions): number {
@@ -79,11 +66,6 @@ function indentWidth(options: FormattingOptions): number {
   return Number.isFinite(n) && n >= 1 ? Math.min(n, 16) : 2;
 }
 
-/** The file's line break: `\r\n` when its first line ends so, else `\n`. */
-function eolOf(text: string): string {
-  const nl = text.indexOf('\n');
-  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
-}
 
 /** Removes the blanks the lexer ignores (space, tab, CR) from the end of a line. */
 function rtrim(s: string): string {
@@ -103,7 +85,7 @@ function joinLines(lines: readonly string[], eol: string): string {
 }
 
 function trimOnly(text: string): string {
-  return joinLines(splitLines(text).map(rtrim), eolOf(text));
+  return joinLines(splitLines(text).map(rtrim), lineBreakOf(text));
 }
 
 // ---- what must not change -----------------------------------------------------------------------------------
@@ -159,7 +141,7 @@ class Layout {
   ) {
     this.lines = splitLines(text);
     this.shapes = this.lines.map(shapeLine);
-    this.eol = eolOf(text);
+    this.eol = lineBreakOf(text);
     for (const d of file.diagnostics) for (let l = d.range.start.line; l <= d.range.end.line; l++) this.errorLines.add(l);
     this.roles = this.assignRoles();
   }
@@ -346,16 +328,8 @@ function isTextBlock(p: Property): boolean {
 
 /** Lines with their line breaks; the last one has none when the text does not end with one. */
 function units(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) break;
-    out.push(text.slice(start, nl + 1));
-    start = nl + 1;
-  }
-  if (start < text.length) out.push(text.slice(start));
-  return out;
+  // Each line with its break (`\n`, `\r\n` or a lone `\r`, the breaks the lexer counts).
+  return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
 }
 
 /** Minimal line edits turning `before` into `after` (a Myers diff over lines; when the texts differ in too
@@ -366,7 +340,7 @@ export function lineEdits(before: string, after: string): TextEdit[] {
   const b = units(after);
   const startOf = (i: number) => {
     if (i < a.length) return { line: i, character: 0 };
-    if (before.endsWith('\n') || a.length === 0) return { line: a.length, character: 0 };
+    if (/[\r\n]$/.test(before) || a.length === 0) return { line: a.length, character: 0 };
     return { line: a.length - 1, character: a[a.length - 1].length };
   };
   let pre = 0;

@@ -4,6 +4,7 @@
 //
 // It also holds the small lookups completion shares: a line of a parsed file without splitting the whole text,
 // and the block or property at a line by binary search (blocks and properties are in line order).
+import { splitLines } from './lexer';
 import * as path from 'node:path';
 import {
   DEFAULTS_KEYS,
@@ -38,7 +39,7 @@ const LINES = new WeakMap<SpecFile, string[]>();
 export function lineText(file: SpecFile, line: number): string | undefined {
   let lines = LINES.get(file);
   if (!lines) {
-    lines = file.text.split('\n');
+    lines = splitLines(file.text);
     LINES.set(file, lines);
   }
   if (line < 0 || line >= lines.length) return undefined;

@@ -156,12 +156,28 @@ export function skipBlanks(line: string, i: number, limit: number): number {
   return i;
 }
 
-/** Splits text into lines, accepting `\n` and `\r\n`. */
+/** Splits text into lines at `\n`, `\r\n` or a lone `\r`: the three line breaks LSP counts. */
 export function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.length > 0 && l.charCodeAt(l.length - 1) === 0x0d) lines[i] = l.slice(0, -1);
+  return text.split(/\r\n|\r|\n/);
+}
+
+/** Offsets where each line starts, consistent with splitLines, plus the text length at the end. */
+export function lineStartOffsets(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) starts.push(i + 1);
+    else if (c === 0x0d) {
+      if (text.charCodeAt(i + 1) === 0x0a) i++;
+      starts.push(i + 1);
+    }
   }
-  return lines;
+  starts.push(text.length);
+  return starts;
+}
+
+/** The line break a text uses, by its first one: `\r\n`, a lone `\r`, or `\n` (also for text without one). */
+export function lineBreakOf(text: string): '\n' | '\r\n' | '\r' {
+  const m = /\r\n|\r|\n/.exec(text);
+  return m ? (m[0] as '\n' | '\r\n' | '\r') : '\n';
 }

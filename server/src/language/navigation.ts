@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Position, Range } from './ast';
 import { containsPosition, comparePositions } from './ast';
 import type { Location, RenameResult, TextEdit } from './features';
-import { scanDefinitionName } from './lexer';
+import { scanDefinitionName, splitLines } from './lexer';
 import type { Analysis, Definition, Reference } from './model';
 import type { SpecWorkspace } from './workspace';
 
@@ -138,15 +138,7 @@ export function references(ws: SpecWorkspace, file: string, pos: Position, inclu
 // ---- rename -------------------------------------------------------------------------------------------------
 
 function lineOf(ws: SpecWorkspace, file: string, line: number): string {
-  const text = ws.getText(file) ?? '';
-  let start = 0;
-  for (let i = 0; i < line; i++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return '';
-    start = nl + 1;
-  }
-  const nl = text.indexOf('\n', start);
-  return text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, '');
+  return splitLines(ws.getText(file) ?? '')[line] ?? '';
 }
 
 /** The part of a use to replace: inside the quotes of a quoted use (`generator "sdxl"`) when the name is

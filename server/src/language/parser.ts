@@ -23,6 +23,7 @@ import { range } from './ast';
 import {
   isBlank,
   isDigit,
+  lineStartOffsets,
   scanDefinitionName,
   scanExpressionName,
   scanNumber,
@@ -75,14 +76,7 @@ class Parser {
 
   run(previous?: SpecFile): SpecFile {
     const lines = this.lines;
-    const lineStarts = new Array<number>(lines.length + 1);
-    let offset = 0;
-    for (let ln = 0; ln < lines.length; ln++) {
-      lineStarts[ln] = offset;
-      const nl = this.text.indexOf('\n', offset);
-      offset = nl < 0 ? this.text.length : nl + 1;
-    }
-    lineStarts[lines.length] = this.text.length;
+    const lineStarts = lineStartOffsets(this.text);
 
     const reusable = new Map<number, Segment>();
     for (const seg of previous?.segments ?? []) reusable.set(seg.startLine, seg);

@@ -1,3 +1,4 @@
+import { lineStartOffsets, splitLines } from '../../../server/src/language/lexer';
 // Applying the language service's text edits in tests, the way an editor does: positions are zero-based
 // line/character pairs; edits of one file never overlap and apply all at once against the original text.
 import type { Range } from '../../../server/src/language/ast';
@@ -10,16 +11,12 @@ export const rng = (line: number, start: number, end: number, endLine = line): R
 
 /** Offset of a position in `text`; a character past the end of its line clamps to the line end. */
 export function offsetAt(text: string, pos: { line: number; character: number }): number {
-  let start = 0;
-  for (let i = 0; i < pos.line; i++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return text.length;
-    start = nl + 1;
-  }
-  let end = text.indexOf('\n', start);
-  if (end < 0) end = text.length;
-  if (end > start && text[end - 1] === '\r') end--;
-  return Math.min(start + pos.character, end);
+  const starts = lineStartOffsets(text);
+  const lines = starts.length - 1;
+  if (pos.line >= lines) return text.length;
+  const start = starts[pos.line];
+  const lineLength = splitLines(text)[pos.line].length;
+  return start + Math.min(pos.character, lineLength);
 }
 
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {

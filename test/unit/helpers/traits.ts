@@ -2,7 +2,7 @@
 // model and through the TypeScript references.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { TraitName } from '../../../server/src/catalogue/traits';
 import { decodeImageBuffer, type DecodedImage } from '../../../server/src/scoring/images';
 import { openSession, ort } from '../../../server/src/scoring/session';
@@ -17,7 +17,7 @@ export function photoPath(name: string): string {
 }
 
 /** Decodes a photo after an optional sharp pipeline (blur, modulate, rotate, jpeg re-encode...). */
-export async function photo(name: string, edit?: (s: sharp.Sharp) => sharp.Sharp): Promise<DecodedImage> {
+export async function photo(name: string, edit?: (s: Sharp) => Sharp): Promise<DecodedImage> {
   const file = photoPath(name);
   const bytes = edit ? await edit(sharp(file)).png().toBuffer() : fs.readFileSync(file);
   return decodeImageBuffer(name, bytes);
