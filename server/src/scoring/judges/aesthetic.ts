@@ -1,0 +1,74 @@
+// An aesthetic predictor in the style of LAION's improved-aesthetic-predictor (the "LAION-Aesthetics v2" MLP): a
+// small head on CLIP image embeddings, [N,D] float32 -> [N,1] (or [N]), trained on 1..10 ratings. As LAION's own
+// code does, the embeddings are L2-normalised before the head reads them. Scores are clamped to 0..10, the
+// range the spec language documents for `aesthetic(JUDGE)`.
+import { ort } from '../session';
+import { normalised, type ClipJudge, type JudgeImages } from './clip';
+import { embeddingInputRole, JudgeError, JudgeModel, scoreOutputRole, chunked, type JudgeOptions, type TensorInfo } from './model';
+import type { AestheticJudgeSpec } from './spec';
+
+export const AESTHETIC_MIN = 0;
+export const AESTHETIC_MAX = 10;
+
+export class AestheticJudge {
+  private constructor(
+    readonly spec: AestheticJudgeSpec,
+    readonly encoder: ClipJudge,
+    private readonly head: JudgeModel,
+    private readonly input: TensorInfo,
+    private readonly output: string,
+    private readonly options: JudgeOptions,
+  ) {}
+
+  /** Opens the head; `encoder` is the opened `clip` judge the spec names in `encoder`. The encoder stays owned by
+   *  the caller (several aesthetic judges may share one). */
+  static async open(spec: AestheticJudgeSpec, encoder: ClipJudge, options: JudgeOptions = {}): Promise<AestheticJudge> {
+    if (encoder.spec.name !== spec.encoder) {
+      throw new JudgeError(`judge '${spec.name}': its encoder is '${spec.encoder}', but the clip judge given is '${encoder.spec.name}'`, spec.name, spec.model);
+    }
+    const head = await JudgeModel.open(spec.model, spec.name, spec.source, 'an aesthetic head (CLIP embedding in, score out)', options);
+    try {
+      const input = head.input(embeddingInputRole(encoder.embeddingDim, encoder.spec.name))!;
+      head.noOtherInputs('an embedding input');
+      await head.settleOutputs(() => {
+        const d = typeof input.shape?.[1] === 'number' ? input.shape[1] : (encoder.embeddingDim ?? 1);
+        return { [input.name]: new ort.Tensor('float32', new Float32Array(d), [1, d]) };
+      });
+      const output = head.output(scoreOutputRole()).name;
+      return new AestheticJudge(spec, encoder, head, input, output, options);
+    } catch (e) {
+      await head.dispose();
+      throw e;
+    }
+  }
+
+  get provider(): string {
+    return this.head.provider;
+  }
+
+  /** Aesthetic scores, 0..10, one per image (images, a tensor preprocessed for the encoder, or its embeddings). */
+  async score(images: JudgeImages): Promise<number[]> {
+    const embeddings = (await this.encoder.embeddings(images)).map(normalised);
+    const d = this.input.shape?.[1];
+    if (embeddings.length > 0 && typeof d === 'number' && embeddings[0].length !== d) {
+      throw this.head.error(
+        `not an aesthetic head for '${this.encoder.spec.name}': expected an embedding input of shape [N,${embeddings[0].length}], found ${`input '${this.input.name}' of shape [N,${d}]`}: pair the head with the CLIP model it was trained on`,
+      );
+    }
+    const max = JudgeModel.batchOfOne(this.input) ? 1 : (this.options.maxBatch ?? 64);
+    return chunked(embeddings.length, max, async (start, end) => {
+      const width = embeddings[0].length;
+      const data = new Float32Array((end - start) * width);
+      for (let i = start; i < end; i++) data.set(embeddings[i], (i - start) * width);
+      const result = await this.head.run({ [this.input.name]: new ort.Tensor('float32', data, [end - start, width]) }, this.output);
+      const values = Array.from(result.data as Float32Array | Float64Array, Number);
+      if (values.length !== end - start) throw this.head.error(`output '${this.output}' has shape [${result.dims.join(',')}], not [${end - start},1]`);
+      return values.map((v) => Math.min(AESTHETIC_MAX, Math.max(AESTHETIC_MIN, v)));
+    });
+  }
+
+  /** Releases the head (not the encoder). */
+  async dispose(): Promise<void> {
+    await this.head.dispose();
+  }
+}

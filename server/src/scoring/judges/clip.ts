@@ -1,0 +1,247 @@
+// A CLIP-style dual encoder: an image encoder ([N,3,S,S] float32 -> [N,D]), a text encoder ([N,L] token ids,
+// and optionally an attention mask -> [N,D]) and the text encoder's tokenizer.json.
+//
+// - similarity(images, text): cosine similarity of each image's embedding with the text's, -1..1.
+// - zeroShot(images, text, opposite): the probability CLIP assigns to `text` against `opposite`, 0..1: the
+//   softmax over the two cosine similarities scaled by CLIP's logit scale (100, the value CLIP's learned
+//   temperature is clamped at), i.e. sigmoid(100 * (cos(image, text) - cos(image, opposite))). 0.5 means no
+//   preference; a similarity difference of 0.01 already gives 0.73. This is how CLIP classifies zero-shot, and it
+//   puts a semantic trait ("a creepy, unsettling photo" vs "a pleasant photo") on the 0..1 scale of the
+//   built-in traits. The plain difference is `similarity(text) - similarity(opposite)`.
+//
+// Text embeddings are cached per text for the judge's lifetime: a spec asks the same few texts of every image.
+import { ort } from '../session';
+import { isTensor, preprocessImages, type ImageInput } from './preprocess';
+import type { ClipJudgeSpec } from './spec';
+import { displayPath } from './spec';
+import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
+import * as path from 'node:path';
+import {
+  chunked,
+  embeddingOutputRole,
+  idsInputRole,
+  imageInputRole,
+  JudgeError,
+  JudgeModel,
+  maskInputRole,
+  rows,
+  type JudgeOptions,
+  type TensorInfo,
+} from './model';
+
+/** CLIP's logit scale: exp of its learned temperature, which training clamps at 100. */
+export const CLIP_LOGIT_SCALE = 100;
+
+/** Images for a judge: files, encoded bytes or pixels; a tensor already preprocessed for this judge
+ *  ([N,3,S,S]); or image embeddings this judge computed before (one Float32Array per image). */
+export type JudgeImages = ort.Tensor | readonly ImageInput[] | readonly Float32Array[];
+
+export interface ClipOptions extends JudgeOptions {
+  /** Scale of the zero-shot softmax (default 100, CLIP's). */
+  readonly logitScale?: number;
+}
+
+export class ClipJudge {
+  private readonly textCache = new Map<string, Float32Array>();
+  private imageDim: number | undefined;
+  private textDim: number | undefined;
+
+  private constructor(
+    readonly spec: ClipJudgeSpec,
+    private readonly image: JudgeModel,
+    private readonly text: JudgeModel,
+    readonly tokenizer: TextTokenizer,
+    private readonly io: {
+      readonly pixels: TensorInfo;
+      readonly imageOut: string;
+      readonly ids: TensorInfo;
+      readonly mask?: TensorInfo;
+      readonly textOut: string;
+      readonly length: number;
+    },
+    private readonly options: ClipOptions,
+  ) {
+    this.imageDim = staticDim(image.signature.outputs.find((o) => o.name === io.imageOut));
+    this.textDim = staticDim(text.signature.outputs.find((o) => o.name === io.textOut));
+  }
+
+  static async open(spec: ClipJudgeSpec, options: ClipOptions = {}): Promise<ClipJudge> {
+    const dir = path.dirname(spec.source);
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = TextTokenizer.load(spec.tokenizer, `judge '${spec.name}' (${displayPath(spec.tokenizer, dir)})`);
+    } catch (e) {
+      if (e instanceof TokenizerError) throw new JudgeError(e.message, spec.name, spec.tokenizer);
+      throw e;
+    }
+    const image = await JudgeModel.open(spec.imageModel, spec.name, spec.source, 'a CLIP image encoder', options);
+    let text: JudgeModel;
+    try {
+      text = await JudgeModel.open(spec.textModel, spec.name, spec.source, 'a CLIP text encoder', options);
+    } catch (e) {
+      await image.dispose();
+      throw e;
+    }
+    try {
+      const size = spec.preprocess.size;
+      const pixels = image.input(imageInputRole(size))!;
+      image.noOtherInputs('an image input');
+      await image.settleOutputs(() => ({ [pixels.name]: new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]) }));
+      const imageOut = image.output(embeddingOutputRole('image')).name;
+
+      const ids = text.input(idsInputRole())!;
+      const mask = text.input(maskInputRole(), true);
+      text.noOtherInputs(mask ? 'token ids and an attention mask' : 'token ids');
+      const length = typeof ids.shape?.[1] === 'number' ? ids.shape[1] : (tokenizer.configuredLength ?? CLIP_CONTEXT_LENGTH);
+      await text.settleOutputs(() => textFeeds(tokenizer, [''], length, ids, mask));
+      const textOut = text.output(embeddingOutputRole('text')).name;
+
+      const judge = new ClipJudge(spec, image, text, tokenizer, { pixels, imageOut, ids, ...(mask ? { mask } : {}), textOut, length }, options);
+      if (judge.imageDim !== undefined && judge.textDim !== undefined && judge.imageDim !== judge.textDim) {
+        throw new JudgeError(
+          `judge '${spec.name}': the image encoder gives ${judge.imageDim}-dimensional embeddings but the text encoder ${judge.textDim}-dimensional ones: they are not two halves of one CLIP model`,
+          spec.name,
+          spec.textModel,
+        );
+      }
+      return judge;
+    } catch (e) {
+      await Promise.all([image.dispose(), text.dispose()]);
+      throw e;
+    }
+  }
+
+  /** The execution provider the image encoder runs on. */
+  get provider(): string {
+    return this.image.provider;
+  }
+
+  /** Embedding width, when known (from the model, or from the first run). */
+  get embeddingDim(): number | undefined {
+    return this.imageDim ?? this.textDim;
+  }
+
+  /** The token sequence length fed to the text encoder. */
+  get contextLength(): number {
+    return this.io.length;
+  }
+
+  /** Images as this judge's [N,3,S,S] input tensor. */
+  preprocess(images: readonly ImageInput[]): Promise<ort.Tensor> {
+    return preprocessImages(images, this.spec.preprocess);
+  }
+
+  /** Image embeddings (not normalised), one per image. */
+  async imageEmbeddings(images: ort.Tensor | readonly ImageInput[]): Promise<Float32Array[]> {
+    const tensor = isTensor(images) ? images : await this.preprocess(images);
+    const size = this.spec.preprocess.size;
+    if (tensor.dims.length !== 4 || tensor.dims[1] !== 3 || tensor.dims[2] !== size || tensor.dims[3] !== size) {
+      throw this.image.error(`imageEmbeddings() needs a [N,3,${size},${size}] tensor; got [${tensor.dims.join(',')}]`);
+    }
+    const n = tensor.dims[0];
+    const per = 3 * size * size;
+    const data = tensor.data as Float32Array;
+    const max = JudgeModel.batchOfOne(this.io.pixels) ? 1 : (this.options.maxBatch ?? 16);
+    const out = await chunked(n, max, async (start, end) => {
+      const chunk = start === 0 && end === n ? tensor : new ort.Tensor('float32', data.slice(start * per, end * per), [end - start, 3, size, size]);
+      const result = await this.image.run({ [this.io.pixels.name]: chunk }, this.io.imageOut);
+      return rows(result, end - start, () => this.image.error(`output '${this.io.imageOut}' has shape [${result.dims.join(',')}], not [${end - start},D] (float32)`));
+    });
+    this.imageDim = this.checkDim(out, this.imageDim, 'image');
+    return out;
+  }
+
+  /** Text embeddings (not normalised), one per text; each text is encoded once per judge. */
+  async textEmbeddings(texts: readonly string[]): Promise<Float32Array[]> {
+    const missing = [...new Set(texts.filter((t) => !this.textCache.has(t)))];
+    if (missing.length > 0) {
+      const max = JudgeModel.batchOfOne(this.io.ids) ? 1 : (this.options.maxBatch ?? 16);
+      const computed = await chunked(missing.length, max, async (start, end) => {
+        const feeds = textFeeds(this.tokenizer, missing.slice(start, end), this.io.length, this.io.ids, this.io.mask);
+        const result = await this.text.run(feeds, this.io.textOut);
+        return rows(result, end - start, () => this.text.error(`output '${this.io.textOut}' has shape [${result.dims.join(',')}], not [${end - start},D] (float32)`));
+      });
+      this.textDim = this.checkDim(computed, this.textDim, 'text');
+      missing.forEach((t, i) => this.textCache.set(t, computed[i]));
+    }
+    return texts.map((t) => this.textCache.get(t)!);
+  }
+
+  /** How many texts have cached embeddings. */
+  get cachedTexts(): number {
+    return this.textCache.size;
+  }
+
+  /** Cosine similarity of each image with `text`, -1..1. */
+  async similarity(images: JudgeImages, text: string): Promise<number[]> {
+    const [imgs, [t]] = await Promise.all([this.embeddings(images), this.textEmbeddings([text])]);
+    return imgs.map((e) => cosine(e, t, this.image));
+  }
+
+  /** The probability that each image shows `text` rather than `opposite`, 0..1 (see the header). */
+  async zeroShot(images: JudgeImages, text: string, opposite: string): Promise<number[]> {
+    const [imgs, [t, o]] = await Promise.all([this.embeddings(images), this.textEmbeddings([text, opposite])]);
+    const scale = this.options.logitScale ?? CLIP_LOGIT_SCALE;
+    return imgs.map((e) => 1 / (1 + Math.exp(-scale * (cosine(e, t, this.image) - cosine(e, o, this.image)))));
+  }
+
+  /** Image embeddings from any JudgeImages form. */
+  async embeddings(images: JudgeImages): Promise<Float32Array[]> {
+    if (!isTensor<ImageInput | Float32Array>(images) && images.length > 0 && images[0] instanceof Float32Array) return images as Float32Array[];
+    return this.imageEmbeddings(images as ort.Tensor | readonly ImageInput[]);
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.image.dispose(), this.text.dispose()]);
+  }
+
+  private checkDim(vectors: readonly Float32Array[], known: number | undefined, which: 'image' | 'text'): number | undefined {
+    if (vectors.length === 0) return known;
+    const d = vectors[0].length;
+    const other = which === 'image' ? this.textDim : this.imageDim;
+    if (other !== undefined && other !== d) {
+      throw new JudgeError(
+        `judge '${this.spec.name}': the ${which} encoder gives ${d}-dimensional embeddings but the other encoder ${other}-dimensional ones: they are not two halves of one CLIP model`,
+        this.spec.name,
+        which === 'image' ? this.spec.imageModel : this.spec.textModel,
+      );
+    }
+    return d;
+  }
+}
+
+function textFeeds(tokenizer: TextTokenizer, texts: readonly string[], length: number, ids: TensorInfo, mask?: TensorInfo): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = { [ids.name]: tokenizer.encodeBatch(texts, length, ids.type === 'int32' ? 'int32' : 'int64').ids };
+  if (mask) feeds[mask.name] = tokenizer.encodeBatch(texts, length, mask.type === 'int32' ? 'int32' : 'int64').mask;
+  return feeds;
+}
+
+function staticDim(t: TensorInfo | undefined): number | undefined {
+  const d = t?.shape?.[t.shape.length - 1];
+  return typeof d === 'number' && d > 0 ? d : undefined;
+}
+
+/** Cosine similarity; a zero vector has similarity 0 with everything. */
+export function cosine(a: Float32Array, b: Float32Array, model?: JudgeModel): number {
+  if (a.length !== b.length) {
+    const message = `image and text embeddings differ in size (${a.length} vs ${b.length})`;
+    throw model ? model.error(message) : new Error(message);
+  }
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+/** `v / |v|` (a zero vector stays zero). */
+export function normalised(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
+  const s = n > 0 ? 1 / Math.sqrt(n) : 0;
+  return v.map((x) => x * s);
+}
