@@ -287,32 +287,32 @@ class Parser {
     const b = this.current;
     if (!b) return;
     this.current = undefined;
-    const base = {
-      keyword: b.keyword,
-      headerRange: b.headerRange,
-      properties: b.properties,
-      range: { start: b.headerRange.start, end: { line: b.lastLine, character: b.lastEnd } },
-    };
+    const keyword = b.keyword;
+    const headerRange = b.headerRange;
+    const properties = b.properties;
+    const r = { start: b.headerRange.start, end: { line: b.lastLine, character: b.lastEnd } };
+    // Literal objects per kind (no spread): a 40,000-line spec makes thousands of blocks.
     switch (b.kind) {
       case 'import':
-        this.blocks.push({ ...base, kind: 'import', path: b.path });
+        this.blocks.push({ kind: 'import', keyword, headerRange, properties, range: r, path: b.path });
         break;
       case 'generator':
-        this.blocks.push({ ...base, kind: 'generator', name: b.name });
+        this.blocks.push({ kind: 'generator', keyword, headerRange, properties, range: r, name: b.name });
         break;
       case 'judge':
-        this.blocks.push({ ...base, kind: 'judge', name: b.name });
+        this.blocks.push({ kind: 'judge', keyword, headerRange, properties, range: r, name: b.name });
         break;
       case 'defaults':
-        this.blocks.push({ ...base, kind: 'defaults' });
+        this.blocks.push({ kind: 'defaults', keyword, headerRange, properties, range: r });
         break;
       case 'test':
-        this.blocks.push({ ...base, kind: 'test', name: b.name, tags: b.tags });
+        this.blocks.push({ kind: 'test', keyword, headerRange, properties, range: r, name: b.name, tags: b.tags });
         break;
       default:
-        this.blocks.push({ ...base, kind: 'unknown' });
+        this.blocks.push({ kind: 'unknown', keyword, headerRange, properties, range: r });
     }
   }
+
 
   // ---- properties ----------------------------------------------------------------------------------------
 
@@ -546,9 +546,8 @@ class Parser {
   // ---- expectations ----------------------------------------------------------------------------------------
 
   private expect(ln: number, line: string, start: number, end: number): Value {
-    const r = range(ln, start, end);
     const ex = new ExpectParser(ln, line, start, end, this.diagnostics).parse();
-    return { type: 'expect', expect: ex, range: r };
+    return { type: 'expect', expect: ex, range: ex.range };
   }
 }
 

@@ -88,6 +88,7 @@ class Validator {
   private diagnostics: Diagnostic[] = [];
   private references: Reference[] = [];
   private defaults: Block | undefined;
+  private readonly resolved = new Map<string, string>();
 
   constructor(
     private readonly ctx: ValidationContext,
@@ -215,8 +216,9 @@ class Validator {
 
   private properties(props: readonly Property[], keys: readonly KeySpec[], where?: string): void {
     const seen = new Map<string, Property>();
+    const byKey = keyIndex(keys);
     for (const p of props) {
-      const spec = keys.find((k) => k.key === p.key.text);
+      const spec = byKey.get(p.key.text);
       if (!spec) {
         if (this.secret(p)) continue;
         const s = closest(p.key.text, keys.map((k) => k.key));
@@ -360,7 +362,7 @@ class Validator {
 
   private file(rel: string, range: Range, want: EntryKind): void {
     if (!this.ctx.checkFiles || rel === '') return;
-    const abs = path.resolve(this.ctx.dir, rel);
+    const abs = this.resolvePath(rel);
     const kind = this.ctx.stat(abs);
     if (kind === want) return;
     if (this.ctx.host.allows && !this.ctx.host.allows(abs)) {
@@ -369,6 +371,16 @@ class Validator {
     }
     const message = kind ? `'${rel}' is a ${kind === 'dir' ? 'folder' : 'file'}, not a ${want === 'dir' ? 'folder' : 'file'}.` : `'${rel}' does not exist (relative to this spec).`;
     this.report(range, 'error', message, 'missing-file');
+  }
+
+  /** path.resolve is costly next to everything else here, and a spec names the same few files many times. */
+  private resolvePath(rel: string): string {
+    let abs = this.resolved.get(rel);
+    if (abs === undefined) {
+      abs = path.resolve(this.ctx.dir, rel);
+      this.resolved.set(rel, abs);
+    }
+    return abs;
   }
 
   private images(pattern: string, range: Range): void {
@@ -559,4 +571,16 @@ function indentOf(b: TestBlock): number {
 
 function article(word: string): string {
   return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
+
+const KEY_INDEX = new WeakMap<readonly KeySpec[], Map<string, KeySpec>>();
+
+/** Key lookup by name, built once per key list. */
+function keyIndex(keys: readonly KeySpec[]): Map<string, KeySpec> {
+  let index = KEY_INDEX.get(keys);
+  if (!index) {
+    index = new Map(keys.map((k) => [k.key, k]));
+    KEY_INDEX.set(keys, index);
+  }
+  return index;
 }

@@ -49,7 +49,12 @@ export class SpecWorkspace {
   }
 
   closeDocument(file: string): void {
-    this.documents.delete(path.resolve(file));
+    const p = path.resolve(file);
+    this.documents.delete(p);
+    // A closed document's parse and checks are dropped: a spec imported by open ones is read again from disk,
+    // and a server that had many large specs open does not keep them all.
+    this.parsed.delete(p);
+    this.blockChecks.delete(p);
     this.analyses.clear();
   }
 

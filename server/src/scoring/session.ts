@@ -66,8 +66,13 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
   throw new Error(`${label}: no execution provider could load it (${failures.join('; ')})`);
 }
 
+/** The part of a provider's failure a user can act on: its last clause, where ORT puts the cause ("No supported
+ *  adapters", "Failed to load shared library"), without the source-file prefix. */
 function shorten(s: string): string {
-  return s.length > 120 ? s.slice(0, 117) + '...' : s;
+  const cause = s.replace(/^.*?\.(?:cc|cpp|h):\d+\s+\S+\s*/, '').trim();
+  const known = /No supported adapters|Failed to load shared library|libcudart[^ ]*|libcudnn[^ ]*|libvulkan[^ ]*/i.exec(s);
+  const text = known ? known[0] : cause;
+  return text.length > 120 ? text.slice(0, 117) + '...' : text;
 }
 
 export { ort };
