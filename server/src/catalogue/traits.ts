@@ -68,8 +68,8 @@ export const TRAITS: readonly TraitInfo[] = [
   t({
     name: 'pixelation',
     meaning: 'The image is made of visibly enlarged square pixels.',
-    measure: 'Share of gradient energy concentrated on a regular grid at the dominant block period.',
-    rawUnit: 'grid energy fraction (0..1)',
+    measure: 'Effective cell size: how much the luma difference profiles concentrate on grid lines, sum(D^2) / sum(D * local mean of D), the smaller of the two axes.',
+    rawUnit: 'effective cell size (native pixels; about 1 when not pixelated)',
     serves: ['clarity_and_focus.digital_artifacts', 'clarity_and_focus.analog_degradation', 'clarity_and_focus.bad_or_no_details'],
   }),
   t({
