@@ -75,14 +75,14 @@ export const TRAITS: readonly TraitInfo[] = [
   t({
     name: 'overexposure',
     meaning: 'Blown-out highlights; the image is too bright.',
-    measure: 'Fraction of clipped highlight pixels (luma >= 250) combined with mean luminance above mid-grey.',
+    measure: 'Fraction of clipped highlight areas (4x4 blocks with mean luma >= 245) combined with mean luminance above mid-grey.',
     rawUnit: 'clipped-highlight fraction (0..1)',
     serves: ['lighting_and_exposure.exposure_extremes', 'lighting_and_exposure.harsh_or_insufficient_flash', 'lighting_and_exposure.light_leak'],
   }),
   t({
     name: 'underexposure',
     meaning: 'Crushed shadows; the image is too dark.',
-    measure: 'Fraction of clipped shadow pixels (luma <= 5) combined with mean luminance below mid-grey.',
+    measure: 'Fraction of clipped shadow areas (4x4 blocks with mean luma <= 10) combined with mean luminance below mid-grey.',
     rawUnit: 'clipped-shadow fraction (0..1)',
     serves: ['lighting_and_exposure.exposure_extremes', 'lighting_and_exposure.harsh_or_insufficient_flash'],
   }),
@@ -96,7 +96,7 @@ export const TRAITS: readonly TraitInfo[] = [
   t({
     name: 'desaturation',
     meaning: 'Muted, washed-out or nearly grey colours.',
-    measure: 'Mean HSV saturation.',
+    measure: 'Mean HSV saturation weighted by value, sum(max - min) / sum(max) over 4x4 block means of RGB.',
     rawUnit: 'mean saturation (0..1)',
     serves: ['color_and_tone.muted_faded'],
   }),
@@ -110,7 +110,7 @@ export const TRAITS: readonly TraitInfo[] = [
   t({
     name: 'color-cast',
     meaning: 'A sickly overall tint (green, magenta, yellow...).',
-    measure: 'Mean offset of the opponent channels a*/b* in CIELAB, relative to their spread.',
+    measure: 'Offset of the opponent channels a*/b* in CIELAB from neutral, for the scene white estimated by Shades of Gray (Minkowski p = 6 mean of linear RGB).',
     rawUnit: 'chroma offset (CIELAB units)',
     serves: ['color_and_tone.sickly_cast', 'color_and_tone.color_inconsistency'],
   }),

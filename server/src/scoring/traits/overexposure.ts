@@ -29,7 +29,7 @@ export const overexposure: TraitAnalyser = {
       'lifts the mean and reads as overexposed. High-key images read as overexposed by design. A highlight blown in one ' +
       'channel only (a saturated or tinted highlight) can stay below the luma threshold: a green cast on a blown white ' +
       'lowers R and B and un-clips it. Clipping also drains ' +
-      'colour, so an overexposed image reads more desaturated (chelsea at gain 3: mean HSV saturation 0.43 to 0.16), ' +
+      'colour, so an overexposed image reads more desaturated (chelsea at gain 3: desaturation raw 0.41 to 0.15), ' +
       'and a plain gain raises Hasler-Suesstrunk colourfulness until channels clip (oversaturation).',
   },
   build(ctx) {
