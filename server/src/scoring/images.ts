@@ -39,19 +39,23 @@ export class ImageError extends Error {
 sharp.cache(false);
 
 export async function decodeImage(file: string): Promise<DecodedImage> {
-  let bytes: Buffer;
+  return decodeImageBuffer(file, await readImageFile(file));
+}
+
+/** Reads an image file's bytes, or throws an ImageError saying why it cannot be read. */
+export async function readImageFile(file: string): Promise<Buffer> {
   try {
-    bytes = await fs.promises.readFile(file);
+    return await fs.promises.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ImageError(file, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot be read (${code ?? String(e)})`);
   }
-  return decodeImageBuffer(file, bytes);
 }
 
-export async function decodeImageBuffer(file: string, bytes: Buffer): Promise<DecodedImage> {
-  if (bytes.length === 0) throw new ImageError(file, 'the file is empty');
-  let rgb: { data: Buffer; width: number; height: number };
+/** Decodes encoded image bytes to interleaved 8-bit sRGB at full size: EXIF orientation applied, alpha flattened
+ *  onto white, the first frame of an animation. `label` names the image in errors. */
+export async function decodeRgb(label: string, bytes: Uint8Array): Promise<{ data: Buffer; width: number; height: number }> {
+  if (bytes.length === 0) throw new ImageError(label, 'the file is empty');
   try {
     // failOn 'error' rejects truncated and corrupt data instead of decoding grey filler.
     const { data, info } = await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: 268_402_689 })
@@ -62,10 +66,14 @@ export async function decodeImageBuffer(file: string, bytes: Buffer): Promise<De
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
-    rgb = { data, width: info.width, height: info.height };
+    return { data, width: info.width, height: info.height };
   } catch (e) {
-    throw new ImageError(file, describeSharpError(e));
+    throw new ImageError(label, describeSharpError(e));
   }
+}
+
+export async function decodeImageBuffer(file: string, bytes: Buffer): Promise<DecodedImage> {
+  const rgb = await decodeRgb(file, bytes);
   const working = await resample(file, rgb);
   const patch = centrePatch(rgb.data, rgb.width, rgb.height);
   return { file, width: rgb.width, height: rgb.height, working, patch };

@@ -2,6 +2,8 @@
 // installed onnxruntime-node's CUDA binaries), then WebGPU (bundled: Vulkan, D3D12 or Metal), then CPU, and says
 // in one line what it ended up on. onnxruntime does not fall back by itself: a missing provider throws, so each
 // is tried in turn.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export type ProviderSetting = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -41,6 +43,13 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
   const label = options.label ?? (typeof model === 'string' ? model : 'model');
   const failures: string[] = [];
   for (const provider of order) {
+    if (setting === 'auto' && provider === 'webgpu') {
+      const missing = missingWebGpuDriver();
+      if (missing) {
+        failures.push(`webgpu unavailable: ${missing}`);
+        continue;
+      }
+    }
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: options.optimization ?? 'all',
@@ -76,3 +85,20 @@ function shorten(s: string): string {
 }
 
 export { ort };
+
+/** On Linux, ORT's WebGPU runs on Vulkan; without a Vulkan loader, Dawn prints a raw warning to stderr and fails.
+ *  `auto` checks for the loader first and skips WebGPU quietly when there is none. */
+function missingWebGpuDriver(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/lib64',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1'))) ? undefined : 'no Vulkan loader (libvulkan.so.1) found';
+}

@@ -7,9 +7,8 @@
 // 16-bit, CMYK and greyscale converted to 8-bit sRGB, first frame of animations. The image is decoded at full
 // size and then resized, so no JPEG shrink-on-load changes the result; sharp's `cubic` kernel is Catmull-Rom
 // (a = -0.5, PIL's BICUBIC) widened when downsampling, as PIL's antialiased resize is.
-import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { ImageError } from '../images';
+import { decodeRgb as decodeImageRgb, ImageError, readImageFile } from '../images';
 import { ort } from '../session';
 import type { Preprocessing } from './spec';
 
@@ -52,32 +51,7 @@ export async function decodeRgb(input: ImageInput, label = describe(input)): Pro
     }
     return input;
   }
-  let bytes: Uint8Array;
-  if (typeof input === 'string') {
-    try {
-      bytes = await fs.promises.readFile(input);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ImageError(input, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot be read (${code ?? String(e)})`);
-    }
-  } else {
-    bytes = input;
-  }
-  if (bytes.length === 0) throw new ImageError(label, 'the file is empty');
-  try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', pages: 1, limitInputPixels: 268_402_689 })
-      .rotate()
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`);
-    return { data, width: info.width, height: info.height };
-  } catch (e) {
-    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new ImageError(label, /unsupported image format/i.test(message) ? 'not an image (unrecognised format)' : message);
-  }
+  return decodeImageRgb(label, typeof input === 'string' ? await readImageFile(input) : input);
 }
 
 /** The resized and cropped size x size pixels, interleaved RGB, before normalisation. */
