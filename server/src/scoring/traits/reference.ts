@@ -63,3 +63,28 @@ export function variance(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) s += (values[i] - m) ** 2;
   return s / values.length;
 }
+
+/** Mean over non-overlapping k x k blocks (ONNX AveragePool, kernel = stride = k); sides must divide by k. */
+export function averagePool(p: Plane, k: number): Plane {
+  const width = p.width / k;
+  const height = p.height / k;
+  const data = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) s += p.data[(y * k + dy) * p.width + x * k + dx];
+      data[y * width + x] = s / (k * k);
+    }
+  }
+  return { width, height, data };
+}
+
+/** A normalised (2r+1) x (2r+1) Gaussian kernel, row-major, as `convolve` takes it. */
+export function gaussianKernel(sigma: number, r = Math.ceil(2 * sigma)): number[] {
+  const g: number[] = [];
+  for (let i = -r; i <= r; i++) g.push(Math.exp(-(i * i) / (2 * sigma * sigma)));
+  const s = g.reduce((a, b) => a + b, 0);
+  const k: number[] = [];
+  for (const a of g) for (const b of g) k.push((a * b) / (s * s));
+  return k;
+}
