@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { catalogueMarkdown } from '../../server/src/catalogue/markdown';
+import { traitsMarkdown } from '../../server/src/scoring/traits/docs';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -113,7 +113,7 @@ test('wabi traits lists the catalogue; docs/traits.md is its Markdown', () => {
   const json = JSON.parse(wabi(['traits', '--json']).stdout) as Array<{ name: string }>;
   assert.deepEqual(json.map((t) => t.name), [...TRAIT_NAMES]);
   const doc = fs.readFileSync(path.join(REPO, 'docs/traits.md'), 'utf8');
-  assert.equal(doc, catalogueMarkdown() + '\n', 'docs/traits.md is stale: run `node dist/cli.js traits --markdown > docs/traits.md`');
+  assert.equal(doc, traitsMarkdown() + '\n', 'docs/traits.md is stale: run `npm run docs`');
 });
 
 test('wabi --version prints the package version', () => {
@@ -130,6 +130,31 @@ test('a UTF-8 byte-order mark is ignored by check and kept by fmt', () => {
     const text = fs.readFileSync(path.join(dir, 'bom.wabi'), 'utf8');
     assert.ok(text.startsWith('\ufeffgenerator g\n'));
     assert.match(text, /\ntest "t"\n/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wabi traits --json scores every catalogue trait per image; a bad file gets an error and exit 1', () => {
+  const dir = tempWorkspace({ 'broken.png': 'not a png at all' });
+  try {
+    const photo = path.join(REPO, 'test/fixtures/photos/coffee.jpg');
+    const r = spawnSync(process.execPath, [CLI, 'traits', '--json', '--provider', 'cpu', photo, path.join(dir, 'broken.png'), path.join(REPO, 'test/fixtures/photos/rocket.jpg')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as Array<{ file: string; traits?: Record<string, number>; raw?: Record<string, number>; error?: string }>;
+    assert.equal(out.length, 3);
+    assert.deepEqual(Object.keys(out[0].traits!), [...TRAIT_NAMES]);
+    assert.deepEqual(Object.keys(out[0].raw!), [...TRAIT_NAMES]);
+    for (const v of Object.values(out[0].traits!)) assert.ok(v >= 0 && v <= 1);
+    assert.equal(out[1].file, 'broken.png');
+    assert.match(out[1].error!, /not an image/);
+    assert.ok(out[2].traits && out[2].traits.polish > 0.5, 'the file after the bad one is still scored');
+    assert.match(r.stderr, /1 of 3 files could not be scored/);
+    assert.match(r.stderr, /trait analysers: running on cpu/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

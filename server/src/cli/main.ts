@@ -13,13 +13,15 @@ const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic int
 Usage:
   wabi check [--json] [--quiet] [SPEC|DIR ...]   report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
+  wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
+                                                 score every trait on images (exit 1 if any cannot be read)
   wabi traits [--json | --markdown]              list the trait catalogue
   wabi lsp --stdio                               run the language server (Neovim, Helix, Emacs...)
   wabi --version | help
 
 Without SPEC|DIR, the current folder is searched for *.wabi files.`;
 
-function main(argv: readonly string[]): number | 'server' {
+async function main(argv: readonly string[]): Promise<number | 'server'> {
   const out = (line: string) => process.stdout.write(line + '\n');
   const err = (line: string) => process.stderr.write(line + '\n');
   const [command, ...rest] = argv;
@@ -31,7 +33,7 @@ function main(argv: readonly string[]): number | 'server' {
       case 'format':
         return runFormat(rest, out, err);
       case 'traits':
-        return runTraits(rest, out);
+        return await runTraits(rest, out, err);
       case 'lsp':
         // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -61,5 +63,6 @@ function main(argv: readonly string[]): number | 'server' {
   }
 }
 
-const code = main(process.argv.slice(2));
-if (code !== 'server') process.exitCode = code;
+void main(process.argv.slice(2)).then((code) => {
+  if (code !== 'server') process.exitCode = code;
+});
