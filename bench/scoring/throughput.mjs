@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+// Scoring throughput: Wabi's full trait set (TraitScorer over the registry in server/src/scoring/traits/index.ts)
+// on 1024x1024 JPEGs at batch sizes 1/8/32, beside a Python + OpenCV reference (opencv_reference.py) computing
+// the classic measures OpenCV has (Laplacian variance, Immerkaer noise sigma, colourfulness, RMS contrast, mean HSV
+// saturation, clipped fractions) on the same files in the same run.
+//
+// Both sides include JPEG decoding. Runs are interleaved in rounds (each round: every Wabi batch size, then one
+// OpenCV pass per variant) so load from other processes on the machine falls on both alike; figures are medians
+// over the rounds. CPU time per image (process-wide, all threads) is reported next to wall-clock images/s: it is
+// less disturbed by other load than wall time.
+//
+// Target: Wabi's full set at least as fast (images/s) as OpenCV's subset. PASS/MISS is judged against OpenCV on
+// the full-resolution image with its default thread count, what a typical script does; the ratio against OpenCV
+// run at Wabi's 512 px working resolution is printed too (the stricter comparison).
+//
+//   npm run bench:scoring
+//   node bench/scoring/throughput.mjs --count 96 --batches 1,8,32 --rounds 3 --provider auto
+//   node bench/scoring/throughput.mjs --help
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { checkProvider, findOpenCvPython, fmt, machine, median, OPENCV_HINT, table } from './lib/common.mjs';
+import { loadWabi, pickAnalysers, root } from './lib/wabi.mjs';
+import { makeImages } from './make-images.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const { values: opt } = parseArgs({
+  options: {
+    count: { type: 'string', default: '96' },
+    batches: { type: 'string', default: '1,8,32' },
+    rounds: { type: 'string', default: '3' },
+    provider: { type: 'string', default: 'auto' },
+    traits: { type: 'string', default: 'all' },
+    images: { type: 'string' },
+    python: { type: 'string' },
+    'no-opencv': { type: 'boolean', default: false },
+    'no-split': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(root, 'bench', 'results', 'scoring-throughput.json') },
+    check: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opt.help) {
+  console.log(`Usage: node bench/scoring/throughput.mjs [options]
+  --count N            1024x1024 test JPEGs to make and score (default 96; made once into the OS temp dir)
+  --images DIR         use the images made into (or reused from) DIR instead of the temp dir
+  --batches LIST       Wabi batch sizes (default 1,8,32)
+  --rounds R           interleaved timed rounds, medians reported (default 3)
+  --provider P         auto|cuda|webgpu|cpu for Wabi's trait model (default auto: cuda, then webgpu, then cpu)
+  --traits LIST        comma-separated traits instead of the full registry
+  --python PATH        python3 with cv2 (default: $WABI_PYTHON, /usr/bin/python3, python3)
+  --no-opencv          Wabi only
+  --no-split           skip the isolated decode-only and inference-only passes
+  --out FILE           JSON results (default bench/results/scoring-throughput.json)
+  --check              exit 1 when the target is missed at any batch size`);
+  process.exit(0);
+}
+
+const provider = checkProvider(opt.provider);
+const batches = opt.batches.split(',').map(Number);
+const rounds = Math.max(1, Number(opt.rounds));
+const log = (line) => console.error(line);
+
+log(`making ${opt.count} test images (1024x1024 JPEG)...`);
+const images = await makeImages({ count: Number(opt.count), dir: opt.images, log });
+const files = images.files;
+log(`images: ${images.dir}${images.reused ? ' (reused)' : ''}`);
+
+const wabi = await loadWabi();
+const analysers = pickAnalysers(wabi, opt.traits);
+log(`trait registry: ${wabi.REGISTRY}; scoring ${analysers.length} traits: ${analysers.map((a) => a.name).join(', ')}`);
+
+let py;
+if (!opt['no-opencv']) {
+  py = opt.python ? { python: opt.python } : findOpenCvPython();
+  if (!py.python) {
+    log(OPENCV_HINT);
+    process.exit(2);
+  }
+}
+const listFile = join(root, 'out', 'bench-scoring', `files-${process.pid}.txt`);
+mkdirSync(dirname(listFile), { recursive: true });
+writeFileSync(listFile, files.join('\n') + '\n');
+process.on('exit', () => rmSync(listFile, { force: true }));
+
+// full-default decides the target; 512-default is the stricter comparison; the pool of 2 processes shows what the
+// same Python work does on both cores.
+const CV_VARIANTS = 'full-default,full-1,512-default,512-1,full-pool2';
+
+function runOpenCv() {
+  const r = spawnSync(py.python, [join(here, 'opencv_reference.py'), '--repeat', '1', '--variants', CV_VARIANTS, `@${listFile}`], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`opencv_reference.py failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** One end-to-end pass of scoreFiles; inference time measured by wrapping the scorer's scoreBatch. */
+async function wabiPass(scorer) {
+  let inferMs = 0;
+  const original = scorer.scoreBatch;
+  scorer.scoreBatch = async function (imgs) {
+    const t = performance.now();
+    try {
+      return await original.call(this, imgs);
+    } finally {
+      inferMs += performance.now() - t;
+    }
+  };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let ok = 0;
+  try {
+    for await (const r of scorer.scoreFiles(files)) {
+      if (wabi.isFailure(r)) throw new Error(`${r.file}: ${r.error}`);
+      ok++;
+    }
+  } finally {
+    scorer.scoreBatch = original;
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { images: ok, seconds: wallMs / 1000, imagesPerS: ok / (wallMs / 1000), inferenceS: inferMs / 1000, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / ok };
+}
+
+const started = Date.now();
+const load0 = loadavg();
+const scorers = new Map();
+for (const b of batches) {
+  scorers.set(b, await wabi.TraitScorer.open({ analysers, resolve: wabi.resolveTrait, provider, batchSize: b, log }));
+}
+const usedProvider = scorers.get(batches[0]).provider;
+
+// Warm-up: one full pass (page cache, sharp, onnxruntime's kernels and arenas), then a short pass per batch size.
+log('warm-up...');
+await wabiPass(scorers.get(batches[0]));
+for (const b of batches) {
+  const s = scorers.get(b);
+  for await (const _ of s.scoreFiles(files.slice(0, Math.min(files.length, 2 * b)))) void _;
+}
+
+const wabiRuns = new Map(batches.map((b) => [b, []]));
+const cvRuns = [];
+let cvMeta;
+for (let r = 0; r < rounds; r++) {
+  for (const b of batches) {
+    const p = await wabiPass(scorers.get(b));
+    wabiRuns.get(b).push(p);
+    log(`round ${r + 1}/${rounds}  wabi batch ${String(b).padStart(2)}: ${fmt(p.imagesPerS)} img/s (inference ${fmt(p.inferenceS, 2)} s of ${fmt(p.seconds, 2)} s)`);
+  }
+  if (py) {
+    const cv = runOpenCv();
+    cvMeta = cv;
+    cvRuns.push(cv.variants);
+    log(`round ${r + 1}/${rounds}  opencv: ${cv.variants.map((v) => `${v.name} ${fmt(v.images_per_s)} img/s`).join(', ')}`);
+  }
+}
+
+// Isolated passes: decoding alone (same concurrency as the scorer at batch 8: 16 in flight), inference alone on
+// images decoded beforehand.
+let split;
+if (!opt['no-split']) {
+  log('isolated decode and inference passes...');
+  const t0 = performance.now();
+  const decoded = new Array(files.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        decoded[i] = await wabi.decodeImage(files[i]);
+      }
+    }),
+  );
+  const decodeS = (performance.now() - t0) / 1000;
+  split = { decodeOnlyImagesPerS: files.length / decodeS, inferenceOnly: {} };
+  for (const b of batches) {
+    const s = scorers.get(b);
+    const t1 = performance.now();
+    for (let i = 0; i < decoded.length; i += b) await s.scoreBatch(decoded.slice(i, i + b));
+    split.inferenceOnly[b] = files.length / ((performance.now() - t1) / 1000);
+  }
+}
+for (const s of scorers.values()) await s.close();
+
+// Summaries.
+const cvVariant = (name) => {
+  if (cvRuns.length === 0) return undefined;
+  const vs = cvRuns.map((vars) => vars.find((v) => v.name === name)).filter(Boolean);
+  const cpu = vs.map((v) => v.cpu_ms_per_image).filter((x) => typeof x === 'number');
+  return { name, threads: vs[0].threads, resolution: vs[0].resolution, imagesPerS: median(vs.map((v) => v.images_per_s)), cpuMsPerImage: cpu.length ? median(cpu) : undefined, runs: vs.map((v) => v.images_per_s) };
+};
+const cvPrimary = cvVariant('full-default');
+const cvStrict = cvVariant('512-default');
+const cvAll = cvRuns.length ? cvRuns[0].map((v) => cvVariant(v.name)) : [];
+const rows = batches.map((b) => {
+  const runs = wabiRuns.get(b);
+  const ips = median(runs.map((p) => p.imagesPerS));
+  const inferShare = median(runs.map((p) => p.inferenceS / p.seconds));
+  return {
+    batch: b,
+    wabiImagesPerS: ips,
+    wabiCpuMsPerImage: median(runs.map((p) => p.cpuMsPerImage)),
+    wabiInferenceShare: inferShare,
+    wabiRuns: runs.map((p) => p.imagesPerS),
+    opencvImagesPerS: cvPrimary?.imagesPerS,
+    ratio: cvPrimary ? ips / cvPrimary.imagesPerS : undefined,
+    target: cvPrimary ? (ips >= cvPrimary.imagesPerS ? 'PASS' : 'MISS') : undefined,
+    ratioStrict: cvStrict ? ips / cvStrict.imagesPerS : undefined,
+    targetStrict: cvStrict ? (ips >= cvStrict.imagesPerS ? 'PASS' : 'MISS') : undefined,
+  };
+});
+
+const m = machine();
+console.log(`\nScoring throughput: ${files.length} JPEGs 1024x1024, ${analysers.length} Wabi traits on ${usedProvider} vs OpenCV ${cvMeta?.opencv ?? '(not run)'} subset (7 measures)`);
+console.log(`machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at end`);
+console.log(`medians over ${rounds} interleaved rounds; decoding included on both sides\n`);
+const range = (xs) => `${fmt(Math.min(...xs))}..${fmt(Math.max(...xs))}`;
+const header = ['batch', 'wabi img/s', '(range)', 'wabi CPU ms/img', 'in inference', 'opencv img/s', 'ratio', 'target', 'vs opencv@512', 'strict'];
+console.log(
+  table([
+    header,
+    ...rows.map((r) => [String(r.batch), fmt(r.wabiImagesPerS), range(r.wabiRuns), fmt(r.wabiCpuMsPerImage), `${fmt(100 * r.wabiInferenceShare, 0)}%`, fmt(r.opencvImagesPerS), r.ratio === undefined ? '-' : `${fmt(r.ratio, 2)}x`, r.target ?? '-', r.ratioStrict === undefined ? '-' : `${fmt(r.ratioStrict, 2)}x`, r.targetStrict ?? '-']),
+  ]),
+);
+if (cvAll.length) {
+  console.log('\nOpenCV reference variants (decode included):');
+  console.log(table([['variant', 'resolution', 'threads', 'img/s', '(range)', 'CPU ms/img'], ...cvAll.map((v) => [v.name, v.resolution, String(v.threads), fmt(v.imagesPerS), range(v.runs), fmt(v.cpuMsPerImage)])]));
+  console.log(`'opencv img/s' above is ${cvPrimary.name} (a single-process script, the target's reference); 'vs opencv@512' is ${cvStrict?.name ?? '-'}.`);
+}
+if (split) {
+  console.log(`\nIsolated passes: decode only (sharp, 16 in flight) ${fmt(split.decodeOnlyImagesPerS)} img/s; inference only (pre-decoded) ${batches.map((b) => `batch ${b}: ${fmt(split.inferenceOnly[b])} img/s`).join(', ')}`);
+}
+if (rows.some((r) => r.target === 'MISS')) console.log('\nTarget missed: node bench/scoring/profile-traits.mjs shows which traits cost most.');
+
+const result = {
+  benchmark: 'scoring-throughput',
+  date: new Date().toISOString(),
+  machine: { ...m, loadavgStart: load0, loadavgEnd: loadavg() },
+  images: { count: files.length, size: '1024x1024', dir: images.dir },
+  wabi: { registry: wabi.REGISTRY, traits: analysers.map((a) => a.name), providerSetting: provider, provider: usedProvider },
+  opencv: cvMeta ? { python: py.python, opencv: cvMeta.opencv, numpy: cvMeta.numpy, defaultThreads: cvMeta.default_threads, variants: cvAll } : undefined,
+  rounds,
+  rows,
+  split,
+  seconds: (Date.now() - started) / 1000,
+};
+mkdirSync(dirname(resolve(opt.out)), { recursive: true });
+writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
+console.log(`\nwrote ${opt.out}`);
+if (opt.check && rows.some((r) => r.target === 'MISS')) process.exit(1);
