@@ -1,0 +1,139 @@
+// HTTP for generation backends: a timeout per attempt, retries with exponential backoff and jitter on 429, 5xx
+// and dropped connections (honouring Retry-After), cancellation, and errors that say what the server did.
+import { GenerationError } from './generator';
+
+export interface RetryPolicy {
+  /** Milliseconds one attempt may take, body included. */
+  readonly timeoutMs: number;
+  /** Further attempts after the first. */
+  readonly retries: number;
+  /** First backoff; doubles each retry, with up to 50% jitter, capped at `maxBackoffMs`. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
+
+/** Performs a request with retries. Non-retryable HTTP errors (400, 401, 404...) throw at once with the
+ *  server's message; retryable ones throw after the last retry with how many attempts were made. */
+export async function request(backend: string, url: string, init: RequestInit, policy: RetryPolicy, signal?: AbortSignal): Promise<HttpResponse> {
+  const attempts = policy.retries + 1;
+  let last: GenerationError | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (signal?.aborted) throw new GenerationError(backend, 'cancelled');
+    try {
+      const res = await once(backend, url, init, policy.timeoutMs, signal);
+      if (res.status < 400) return res;
+      const error = new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)} answered ${res.status}${serverMessage(res.body)}`, RETRYABLE_STATUS.has(res.status), res.status);
+      if (!error.retryable) throw error;
+      last = error;
+      if (attempt < attempts) await sleep(backoff(policy, attempt, res.headers.get('retry-after')), signal);
+    } catch (e) {
+      if (e instanceof GenerationError && (!e.retryable || signal?.aborted)) throw e;
+      last = e instanceof GenerationError ? e : new GenerationError(backend, String(e), true);
+      if (attempt < attempts) await sleep(backoff(policy, attempt, null), signal);
+    }
+  }
+  throw new GenerationError(backend, `${last?.reason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, false, last?.status);
+}
+
+async function once(backend: string, url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('timeout')), timeoutMs);
+  const onAbort = () => controller.abort(new Error('cancelled'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await fetch(url, { ...init, signal: controller.signal });
+    const body = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, headers: res.headers, body };
+  } catch (e) {
+    if (signal?.aborted) throw new GenerationError(backend, 'cancelled');
+    if (controller.signal.aborted) throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)} timed out after ${timeoutMs} ms`, true);
+    const code = errorCode(e);
+    const what = code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : code ? `connection failed (${code})` : String((e as Error).message ?? e);
+    throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)}: ${what}`, code === undefined || RETRYABLE_CODES.has(code));
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The errno-style code under fetch's "fetch failed" wrapper. */
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function backoff(policy: RetryPolicy, attempt: number, retryAfter: string | null): number {
+  const max = policy.maxBackoffMs ?? 30_000;
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+    if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, max);
+  }
+  const base = (policy.backoffMs ?? 500) * 2 ** (attempt - 1);
+  return Math.min(max, base * (1 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new GenerationError('generation', 'cancelled'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new GenerationError('generation', 'cancelled'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/** A short excerpt of what the server said, for the error message. */
+function serverMessage(body: Buffer): string {
+  const text = body.toString('utf8', 0, Math.min(body.length, 2000)).trim();
+  if (!text) return '';
+  try {
+    const j = JSON.parse(text) as { error?: { message?: string } | string; detail?: string; message?: string };
+    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.detail ?? j.message);
+    if (m) return `: ${String(m).slice(0, 300)}`;
+  } catch {
+    // not JSON
+  }
+  return `: ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
+}
+
+/** URLs in messages lose any credentials and query string (keys sometimes travel there). */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Parses JSON from a response body, or says which backend sent something else. */
+export function parseJson<T>(backend: string, what: string, body: Buffer): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw new GenerationError(backend, `${what} is not JSON: ${body.toString('utf8', 0, 120).replace(/\s+/g, ' ')}`, true);
+  }
+}
