@@ -66,3 +66,10 @@ export function findOpenCvPython() {
 }
 
 export const OPENCV_HINT = 'OpenCV for Python is missing: apt-get update && apt-get install -y python3-opencv (or set WABI_PYTHON to a python3 that imports cv2)';
+
+// Errors (a missing execution provider, a bad option) end the benchmark with one line; WABI_BENCH_DEBUG=1 keeps
+// the stack.
+process.on('uncaughtException', (e) => {
+  console.error(process.env.WABI_BENCH_DEBUG ? e : `error: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+  process.exit(1);
+});
