@@ -11,13 +11,13 @@
 // steadily on all four photographs (below).
 //
 // The conversion, in the graph:
-//   linear = c / 12.92 for c <= 0.04045, else ((c + 0.055) / 1.055)^2.4     (c = sRGB / 255; Where + Pow)
-//   e_k = (mean(linear_k^6))^(1/6) for k = R, G, B                            (Mul, ReduceMean, Pow)
+//   linear = c / 12.92 for c <= 0.04045, else ((c + 0.055) / 1.055)^2.4     (c = sRGB / 255)
+//   e_k = (mean(linear_k^6))^(1/6) for k = R, G, B       (linear^6 by a 256-entry Gather table, ReduceMean, Pow)
 //   XYZ / white(D65) = e M^T / Y(e): one MatMul with the sRGB matrix, rows divided by Xn, Yn, Zn, and the
 //     estimate scaled to luminance Y = 1 (only its chromaticity matters)
 //   f(t) = t^(1/3) for t > (6/29)^3, else t / (3 (6/29)^2) + 4/29           (Where + Pow: the piecewise cube root)
 //   a* = 500 (f(X) - f(Y)), b* = 200 (f(Y) - f(Z)); raw = sqrt(a*^2 + b*^2)  (one MatMul)
-import type { Value } from '../onnx/graph';
+import { attr, type Value } from '../onnx/graph';
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import type { TraitContext } from './context';
@@ -49,18 +49,20 @@ function transpose(m: number[][]): number[] {
   return [0, 1, 2].flatMap((c) => m.map((row) => row[c]));
 }
 
+/** linear(v / 255)^6 for every 8-bit value v: the working image holds whole numbers 0..255 (it is decoded to
+ *  8 bits), so one table lookup replaces a Where, a Pow and three Muls over every pixel. */
+const LINEAR_POW6 = Array.from({ length: 256 }, (_, v) => {
+  const c = v / 255;
+  const linear = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  return linear ** MINKOWSKI_P;
+});
+
 /** The Shades-of-Gray scene white per image, [N, 3] linear RGB. */
 export function sceneWhite(ctx: TraitContext): Value {
   return ctx.shared('colour:shades-of-gray', () => {
     const g = ctx.g;
-    const c = g.mul(ctx.working, g.scalar(1 / 255));
-    const linear = g.where(
-      g.greater(c, g.scalar(0.04045)),
-      g.pow(g.mul(g.add(c, g.scalar(0.055)), g.scalar(1 / 1.055)), g.scalar(2.4)),
-      g.mul(c, g.scalar(1 / 12.92)),
-    );
-    const sq = g.mul(linear, linear);
-    const p6 = g.mul(g.mul(sq, sq), sq);
+    const index = g.cast(g.clip(ctx.working, g.scalar(0), g.scalar(255)), 'int64');
+    const p6 = g.node('Gather', [g.constant(LINEAR_POW6, [256]), index], { axis: attr.int(0) });
     return g.pow(g.reshape(g.mean(p6, [2, 3], true), [-1, 3]), g.scalar(1 / MINKOWSKI_P));
   });
 }
