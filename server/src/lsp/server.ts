@@ -61,8 +61,9 @@ export function startServer(connection: lsp.Connection): void {
     if (dependentsTimer) clearTimeout(dependentsTimer);
     dependentsTimer = setTimeout(
       guard('revalidating dependents', undefined, () => {
-        const open = new Set(ws.openDocuments());
-        for (const dep of ws.dependents(file)) if (open.has(dep)) publish(dep);
+        // Only open documents show diagnostics, so only they are checked for importing the edited file; scanning
+        // the whole workspace here would parse every spec in it after each keystroke.
+        for (const dep of ws.openDocuments()) if (dep !== file && ws.importClosure(dep).has(file)) publish(dep);
       }),
       DEPENDENTS_DELAY_MS,
     );
