@@ -1,0 +1,78 @@
+// The `files` kind: tests score images that already exist, matched by their `images` glob. Nothing is generated.
+// Also home to the image sniffing the generating backends share: a backend's answer counts only when its bytes
+// start like an image file.
+import * as path from 'node:path';
+import { glob } from '../files/glob';
+import { nodeHost } from '../language/host';
+import { GenerationError, type Generator } from './generator';
+import type { GeneratorSettings } from './settings';
+
+/** Extensions the scorer decodes (sharp/libvips without ImageMagick). */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif']);
+
+/** Sorted absolute paths of the image files `pattern` matches, relative to `dir` (itself relative to the spec's
+ *  folder) or to the spec's folder. Files of other types are left out. */
+export function listImages(specFile: string, pattern: string, dir?: string): string[] {
+  const base = path.resolve(path.dirname(specFile), dir ?? '.');
+  const pat = pattern.replace(/\\/g, '/');
+  return glob(nodeHost, base, pat)
+    .filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()))
+    .map((f) => path.resolve(f))
+    .sort();
+}
+
+export interface FilesGenerator extends Generator {
+  /** The images a test's `images` glob matches under this generator's `dir`. */
+  list(pattern: string): string[];
+}
+
+export function createFilesGenerator(settings: GeneratorSettings): FilesGenerator {
+  const dir = settings.file('dir');
+  return {
+    name: settings.name,
+    kind: 'files',
+    identity: `files:${dir ?? path.dirname(settings.specFile)}`,
+    list: (pattern) => listImages(settings.specFile, pattern, dir),
+    async generate() {
+      throw new GenerationError('files', 'this generator does not generate: give the test `images` (a glob of existing images) to score instead');
+    },
+  };
+}
+
+/** The format an encoded image's first bytes announce, or undefined when they are not an image's. */
+export function imageFormat(bytes: Uint8Array): string | undefined {
+  const b = bytes;
+  const at = (i: number, s: string) => b.length >= i + s.length && [...s].every((c, k) => b[i + k] === c.charCodeAt(0));
+  if (b.length >= 8 && b[0] === 0x89 && at(1, 'PNG\r\n\x1a\n')) return 'png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'webp';
+  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'gif';
+  if (at(0, 'II*\0') || at(0, 'MM\0*')) return 'tiff';
+  if (at(4, 'ftyp')) {
+    const brand = String.fromCharCode(...b.subarray(8, 12));
+    if (brand === 'avif' || brand === 'avis') return 'avif';
+    if (['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1'].includes(brand)) return 'heif';
+  }
+  if (at(0, 'BM') && b.length >= 26) return 'bmp';
+  return undefined;
+}
+
+/** What the start of some bytes looks like, for an error message about a payload that is not an image. */
+export function describeBytes(bytes: Uint8Array): string {
+  if (bytes.length === 0) return 'nothing (0 bytes)';
+  const head = Buffer.from(bytes.subarray(0, 24));
+  const printable = /^[\x09\x0a\x0d\x20-\x7e]*$/.test(head.toString('latin1'));
+  const shown = printable ? JSON.stringify(head.toString('latin1')) : head.toString('hex').replace(/(..)/g, '$1 ').trim();
+  return `${bytes.length} bytes starting ${shown}${bytes.length > 24 ? '...' : ''}`;
+}
+
+/** Decodes a base64 image from a JSON payload (a bare string or a `data:image/...;base64,` URL) and checks that it
+ *  is an image, or throws a GenerationError saying what came instead. */
+export function decodeBase64Image(backend: string, what: string, text: unknown): Buffer {
+  if (typeof text !== 'string' || text.length === 0) throw new GenerationError(backend, `${what} is missing or not a string`);
+  const b64 = text.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) throw new GenerationError(backend, `${what} is not base64: ${JSON.stringify(text.slice(0, 40))}`);
+  const bytes = Buffer.from(b64, 'base64');
+  if (!imageFormat(bytes)) throw new GenerationError(backend, `${what} is not an image: ${describeBytes(bytes)}`);
+  return bytes;
+}

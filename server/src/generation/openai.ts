@@ -1,0 +1,187 @@
+// Any OpenAI-compatible Images API: POST {url}/images/generations (JSON) for text-to-image, POST {url}/images/edits
+// (multipart/form-data with the input image as a file) for image-to-image. Images come back base64 in
+// data[0].b64_json. The GPT image models always answer base64 and reject `response_format` with 400
+// unknown_parameter; DALL-E models and most compatible servers answer a URL unless asked for `b64_json`. So the
+// generator asks for it except for gpt-image models, drops it for good after a 400 that names it, and fetches
+// data[0].url when a server sends a URL anyway.
+//
+// The Images API has no seed, negative prompt, steps, guidance or strength: none of them is sent, results are not
+// reproducible from the seed (the runner decides what to cache), and `info.ignored` lists what the request asked
+// for that could not be passed on.
+//
+// The API key comes from the environment variable named by `api-key-env` (default OPENAI_API_KEY) or the editor's
+// secret storage, never from the spec. It travels only in the Authorization header of requests to `url`, and is
+// removed from any error text (some servers echo it).
+import * as fs from 'node:fs';
+import type { BackendOptions } from './a1111';
+import { decodeBase64Image, describeBytes, imageFormat } from './files';
+import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { parseJson, redact, request, type HttpResponse, type RetryPolicy } from './http';
+import { Limiter } from './limiter';
+import type { GeneratorEnvironment, GeneratorSettings } from './settings';
+
+const BACKEND = 'openai';
+export const OPENAI_DEFAULT_URL = 'https://api.openai.com/v1';
+const DEFAULT_KEY_ENV = 'OPENAI_API_KEY';
+
+interface ImagesResponse {
+  created?: number;
+  data?: Array<{ b64_json?: unknown; url?: unknown; revised_prompt?: unknown }>;
+  output_format?: unknown;
+  size?: unknown;
+  quality?: unknown;
+  usage?: unknown;
+}
+
+export function createOpenAIGenerator(settings: GeneratorSettings, env: GeneratorEnvironment, options: BackendOptions = {}): Generator {
+  const base = (settings.text('url') || OPENAI_DEFAULT_URL).replace(/\/+$/, '');
+  const model = settings.text('model') ?? '';
+  const quality = settings.text('quality') || undefined;
+  const keyEnvSetting = settings.text('api-key-env') || undefined;
+  const keyEnv = keyEnvSetting ?? DEFAULT_KEY_ENV;
+  const policy: RetryPolicy = {
+    timeoutMs: settings.duration('timeout', 180_000),
+    retries: Math.max(0, settings.integer('retries', 3)),
+    backoffMs: options.backoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+  };
+  const limiter = new Limiter(Math.max(1, settings.integer('concurrency', 4)));
+  // gpt-image models reject response_format; everything else needs it to answer base64.
+  let sendResponseFormat = !/^gpt-image/i.test(model);
+  let cachedKey: string | undefined;
+
+  const apiKey = async (): Promise<string> => {
+    if (cachedKey) return cachedKey;
+    let key = env.env[keyEnv]?.trim() || undefined;
+    if (!key && env.secret) {
+      try {
+        key = (await env.secret(keyEnv))?.trim() || undefined;
+      } catch (e) {
+        throw new GenerationError(BACKEND, `no API key: reading ${keyEnv} from the editor's secret storage failed (${(e as Error).message ?? String(e)})`);
+      }
+    }
+    if (!key) {
+      throw new GenerationError(
+        BACKEND,
+        `no API key: set the environment variable ${keyEnv} (${keyEnvSetting ? 'named by `api-key-env`' : 'or name another with `api-key-env`'}) or store it in the editor's secret storage`,
+      );
+    }
+    cachedKey = key;
+    return key;
+  };
+
+  const post = (target: string, key: string, body: string | FormData, signal?: AbortSignal): Promise<HttpResponse> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
+    if (typeof body === 'string') headers['content-type'] = 'application/json';
+    return request(BACKEND, target, { method: 'POST', headers, body }, policy, signal);
+  };
+
+  const generations = (req: GenerationRequest, key: string, signal?: AbortSignal) => {
+    const body: Record<string, unknown> = { model, prompt: req.prompt, n: 1, size: `${Math.round(req.width)}x${Math.round(req.height)}` };
+    if (quality) body.quality = quality;
+    if (sendResponseFormat) body.response_format = 'b64_json';
+    return post(`${base}/images/generations`, key, JSON.stringify(body), signal);
+  };
+
+  const edits = async (req: GenerationRequest, key: string, signal?: AbortSignal) => {
+    const image = await readInput(req.input!);
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }), image.name);
+    form.append('prompt', req.prompt);
+    form.append('model', model);
+    form.append('n', '1');
+    form.append('size', `${Math.round(req.width)}x${Math.round(req.height)}`);
+    if (quality) form.append('quality', quality);
+    if (sendResponseFormat) form.append('response_format', 'b64_json');
+    return post(`${base}/images/edits`, key, form, signal);
+  };
+
+  const once = async (req: GenerationRequest, key: string, signal?: AbortSignal): Promise<GeneratedImage> => {
+    const edit = req.input !== undefined;
+    const where = `POST ${redact(`${base}/images/${edit ? 'edits' : 'generations'}`)}`;
+    let res: HttpResponse;
+    try {
+      res = edit ? await edits(req, key, signal) : await generations(req, key, signal);
+    } catch (e) {
+      if (!(sendResponseFormat && e instanceof GenerationError && e.status === 400 && /response_format/.test(e.reason))) throw e;
+      // A model or server that takes no response_format (it answers base64 anyway): ask again without it.
+      sendResponseFormat = false;
+      res = edit ? await edits(req, key, signal) : await generations(req, key, signal);
+    }
+    const answer = parseJson<ImagesResponse>(BACKEND, `${where} answer`, res.body);
+    const item = answer && typeof answer === 'object' && Array.isArray(answer.data) ? answer.data[0] : undefined;
+    if (!item || typeof item !== 'object') throw new GenerationError(BACKEND, `${where} answered without an image in \`data\`: ${describeBytes(res.body)}`);
+    let bytes: Buffer;
+    if (item.b64_json !== undefined && item.b64_json !== null) bytes = decodeBase64Image(BACKEND, `data[0].b64_json from ${where}`, item.b64_json);
+    else if (typeof item.url === 'string') bytes = await download(item.url, signal);
+    else throw new GenerationError(BACKEND, `${where} answered with neither \`b64_json\` nor \`url\` in data[0]`);
+    const info: Record<string, unknown> = { model };
+    if (typeof item.revised_prompt === 'string') info.revised_prompt = item.revised_prompt;
+    for (const k of ['created', 'size', 'quality', 'output_format', 'usage'] as const) if (answer[k] !== undefined) info[k] = answer[k];
+    const ignored = ['seed'];
+    if (req.negative) ignored.push('negative');
+    if (req.steps !== undefined) ignored.push('steps');
+    if (req.guidance !== undefined) ignored.push('guidance');
+    if (edit && req.strength !== undefined) ignored.push('strength');
+    info.ignored = ignored;
+    return { bytes, info };
+  };
+
+  /** data[0].url: a plain GET with no credentials (the URL is signed, and may be on another host). */
+  const download = async (url: string, signal?: AbortSignal): Promise<Buffer> => {
+    let target: string;
+    try {
+      target = new URL(url, base + '/').toString();
+    } catch {
+      throw new GenerationError(BACKEND, `data[0].url is not a URL: ${JSON.stringify(url.slice(0, 80))}`);
+    }
+    const res = await request(BACKEND, target, { method: 'GET' }, policy, signal);
+    if (!imageFormat(res.body)) throw new GenerationError(BACKEND, `GET ${redact(target)} (data[0].url) is not an image: ${describeBytes(res.body)}`);
+    return res.body;
+  };
+
+  return {
+    name: settings.name,
+    kind: 'openai',
+    identity: `openai:${redact(base).replace(/\/+$/, '')} model=${model} quality=${quality ?? ''}`,
+    generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
+      return limiter.run(async () => {
+        if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
+        if (!model) throw new GenerationError(BACKEND, 'no `model`: name the image model, e.g. gpt-image-1');
+        const key = await apiKey();
+        try {
+          return await once(req, key, signal);
+        } catch (e) {
+          throw withoutKey(e, key);
+        }
+      });
+    },
+  };
+}
+
+/** The same error with every occurrence of the key masked. */
+function withoutKey(e: unknown, key: string): GenerationError {
+  const mask = (s: string) => (key.length >= 4 ? s.split(key).join('[API key]') : s);
+  if (e instanceof GenerationError) {
+    const reason = mask(e.reason);
+    return reason === e.reason && e.backend === BACKEND ? e : new GenerationError(BACKEND, reason, e.retryable, e.status);
+  }
+  return new GenerationError(BACKEND, mask(e instanceof Error ? e.message : String(e)));
+}
+
+async function readInput(file: string): Promise<{ bytes: Buffer; type: string; name: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new GenerationError(BACKEND, `cannot read the input image ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
+  }
+  const format = imageFormat(bytes);
+  if (!format) throw new GenerationError(BACKEND, `the input image ${file} is not an image: ${describeBytes(bytes)}`);
+  if (format === 'png' || format === 'jpeg' || format === 'webp')
+    return { bytes, type: `image/${format}`, name: `input.${format === 'jpeg' ? 'jpg' : format}` };
+  // The edits endpoint takes PNG, JPEG and WebP.
+  const { default: sharp } = await import('sharp');
+  return { bytes: await sharp(bytes).png().toBuffer(), type: 'image/png', name: 'input.png' };
+}
