@@ -225,11 +225,9 @@ test('client errors are not retried: unknown sampler (404), validation (422)', a
   assert.equal(server.generations.length, 2);
 });
 
-// http.ts serverMessage reads `error` before `detail`, so the web UI's {"error": "HTTPException", "detail": "..."}
-// reads "HTTPException", and FastAPI's 422 detail list reads "[object Object]". Passes once http.ts is fixed.
+// The web UI answers {"error": "HTTPException", "detail": "..."}, and FastAPI's 422s carry a list of {loc, msg}.
 test(
   "error messages carry the web UI's detail",
-  { todo: 'http.ts serverMessage: prefer `detail` over a bare `error` name; render FastAPI detail lists' },
   async () => {
     await assert.rejects(gen({ sampler: 'Euler z' }).generate(REQ), failsWith(/answered 404: Sampler not found/));
     server.fail({

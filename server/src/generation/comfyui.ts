@@ -275,13 +275,9 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
     try {
       body = (await http('/prompt', init, signal)).body;
     } catch (e) {
-      if (!(e instanceof GenerationError) || e.status !== 400) throw e;
-      // request() keeps only the summary of a 400, but ComfyUI's node_errors say which node and input are wrong.
-      // A workflow that fails validation is not queued, so asking again is harmless and returns the details.
-      const again = await rawFetch(`${base}/prompt`, init, timeoutMs, signal).catch(() => undefined);
-      if (!again) throw e;
-      if (again.status >= 400) throw fail(rejection(again.body) ?? e.reason, false, again.status);
-      body = again.body;
+      if (!(e instanceof GenerationError) || e.status !== 400 || e.body === undefined) throw e;
+      // ComfyUI's node_errors in the 400's body say which node and input are wrong.
+      throw fail(rejection(Buffer.from(e.body)) ?? e.reason, false, e.status);
     }
     const j = parseJson<{ prompt_id?: unknown; node_errors?: unknown }>(backend, 'POST /prompt answer', body);
     if (typeof j.prompt_id !== 'string' || j.prompt_id === '') throw fail(`POST /prompt answered without a prompt_id: ${body.toString('utf8', 0, 200)}`);
@@ -718,12 +714,6 @@ export function rejection(body: Buffer): string | undefined {
   }
   const details = typeof error === 'object' && error?.details ? String(error.details).replace(/\s+/g, ' ').trim() : '';
   return `ComfyUI rejected the workflow: ${head}${nodes.length ? ` - ${nodes.join(' | ')}` : details ? ` - ${details}` : ''}`;
-}
-
-/** One request that returns whatever status the server answers with. */
-async function rawFetch(url: string, init: RequestInit, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
-  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
 }
 
 function delay(ms: number, signal: AbortSignal, backend: string): Promise<void> {

@@ -43,6 +43,8 @@ export class GenerationError extends Error {
     readonly reason: string,
     readonly retryable = false,
     readonly status?: number,
+    /** The body of an HTTP error answer (up to 64 KiB), for backends whose servers explain errors there. */
+    readonly body?: string,
   ) {
     super(`${backend}: ${reason}`);
     this.name = 'GenerationError';

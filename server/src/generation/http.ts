@@ -31,17 +31,23 @@ export async function request(backend: string, url: string, init: RequestInit, p
     try {
       const res = await once(backend, url, init, policy.timeoutMs, signal);
       if (res.status < 400) return res;
-      const error = new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)} answered ${res.status}${serverMessage(res.body)}`, RETRYABLE_STATUS.has(res.status), res.status);
+      const error = new GenerationError(
+        backend,
+        `${init.method ?? 'GET'} ${redact(url)} answered ${res.status}${serverMessage(res.body)}`,
+        RETRYABLE_STATUS.has(res.status),
+        res.status,
+        res.body.toString('utf8', 0, Math.min(res.body.length, 65_536)),
+      );
       if (!error.retryable) throw error;
       last = error;
-      if (attempt < attempts) await sleep(backoff(policy, attempt, res.headers.get('retry-after')), signal);
+      if (attempt < attempts) await sleep(backend, backoff(policy, attempt, res.headers.get('retry-after')), signal);
     } catch (e) {
       if (e instanceof GenerationError && (!e.retryable || signal?.aborted)) throw e;
       last = e instanceof GenerationError ? e : new GenerationError(backend, String(e), true);
-      if (attempt < attempts) await sleep(backoff(policy, attempt, null), signal);
+      if (attempt < attempts) await sleep(backend, backoff(policy, attempt, null), signal);
     }
   }
-  throw new GenerationError(backend, `${last?.reason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, false, last?.status);
+  throw new GenerationError(backend, `${last?.reason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, false, last?.status, last?.body);
 }
 
 async function once(backend: string, url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse> {
@@ -57,8 +63,12 @@ async function once(backend: string, url: string, init: RequestInit, timeoutMs: 
     if (signal?.aborted) throw new GenerationError(backend, 'cancelled');
     if (controller.signal.aborted) throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)} timed out after ${timeoutMs} ms`, true);
     const code = errorCode(e);
-    const what = code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : code ? `connection failed (${code})` : String((e as Error).message ?? e);
-    throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)}: ${what}`, code === undefined || RETRYABLE_CODES.has(code));
+    // fetch wraps network failures as TypeError('fetch failed') with the errno code on `cause`; a TypeError
+    // without one is a request that can never succeed (a malformed URL, credentials in the URL): no retry.
+    const network = code !== undefined || /fetch failed|socket|other side closed|terminated/i.test(String((e as Error).message));
+    const what =
+      code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : code ? `connection failed (${code})` : scrub(String((e as Error).message ?? e), url);
+    throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)}: ${what}`, network && (code === undefined || RETRYABLE_CODES.has(code)));
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -87,33 +97,53 @@ function backoff(policy: RetryPolicy, attempt: number, retryAfter: string | null
   return Math.min(max, base * (1 + Math.random() * 0.5));
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(backend: string, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new GenerationError('generation', 'cancelled'));
+    if (signal?.aborted) return reject(new GenerationError(backend, 'cancelled'));
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(timer);
-        reject(new GenerationError('generation', 'cancelled'));
+        reject(new GenerationError(backend, 'cancelled'));
       },
       { once: true },
     );
   });
 }
 
-/** A short excerpt of what the server said, for the error message. */
+/** A short excerpt of what the server said, for the error message. FastAPI servers (A1111, ComfyUI's API
+ *  wrappers) put the useful text in `detail` (a string, or a list of {loc, msg} for 422s); OpenAI-style servers in
+ *  `error.message`. */
 function serverMessage(body: Buffer): string {
-  const text = body.toString('utf8', 0, Math.min(body.length, 2000)).trim();
+  const text = body.toString('utf8', 0, Math.min(body.length, 4000)).trim();
   if (!text) return '';
   try {
-    const j = JSON.parse(text) as { error?: { message?: string } | string; detail?: string; message?: string };
-    const m = typeof j.error === 'string' ? j.error : (j.error?.message ?? j.detail ?? j.message);
+    const j = JSON.parse(text) as { error?: { message?: string } | string; detail?: unknown; message?: string; errors?: unknown };
+    const detail = describeDetail(j.detail);
+    const error = typeof j.error === 'string' ? j.error : j.error?.message;
+    const m = detail ?? error ?? j.message;
     if (m) return `: ${String(m).slice(0, 300)}`;
   } catch {
     // not JSON
   }
   return `: ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
+}
+
+function describeDetail(detail: unknown): string | undefined {
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    const parts = detail.map((d: { loc?: unknown[]; msg?: string }) =>
+      d && typeof d === 'object' ? `${Array.isArray(d.loc) ? d.loc.filter((x) => x !== 'body').join('.') + ': ' : ''}${d.msg ?? JSON.stringify(d)}` : String(d),
+    );
+    return parts.join('; ');
+  }
+  return undefined;
+}
+
+/** Removes the raw URL (and so any credentials in it) from an error text. */
+function scrub(message: string, url: string): string {
+  return message.split(url).join(redact(url));
 }
 
 /** URLs in messages lose any credentials and query string (keys sometimes travel there). */

@@ -8,8 +8,25 @@ export class Limiter {
     if (!(limit >= 1)) throw new RangeError('concurrency must be at least 1');
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Runs `task` when a slot is free. A task still waiting when `signal` aborts never runs: it rejects with
+   *  `onAbort()` (the caller's own cancellation error). */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal, onAbort: () => Error = () => new Error('cancelled')): Promise<T> {
+    if (signal?.aborted) throw onAbort();
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', abandon);
+          resolve();
+        };
+        const abandon = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(onAbort());
+        };
+        this.waiting.push(wake);
+        signal?.addEventListener('abort', abandon, { once: true });
+      });
+    }
     this.active++;
     try {
       return await task();
