@@ -1,6 +1,7 @@
 // The `wabi` command line: the same engine as the editor, for CI and terminals.
 // Exit codes: 0 success, 1 the specs have errors (or tests failed), 2 usage or configuration errors.
 import { UsageError } from './args';
+import { runCache } from './cache';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
 import { runTraits } from './traits';
@@ -16,6 +17,7 @@ Usage:
   wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
                                                  score every trait on images (exit 1 if any cannot be read)
   wabi traits [--json | --markdown]              list the trait catalogue
+  wabi cache stats|clear [--cache DIR] [--json]  show or empty the cache of images and scores
   wabi lsp --stdio                               run the language server (Neovim, Helix, Emacs...)
   wabi --version | help
 
@@ -34,6 +36,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
         return runFormat(rest, out, err);
       case 'traits':
         return await runTraits(rest, out, err);
+      case 'cache':
+        return await runCache(rest, out, err);
       case 'lsp':
         // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,609 @@
+// The result cache: generated images and their scores, content-addressed on disk so a run started again (after a
+// crash, a SIGKILL, a closed editor) reuses every image and score that was finished, and never one half-written.
+//
+// Layout under the root (default `<workspace>/.wabi/cache`):
+//   images/ab/<key>.<ext>    the image bytes, as the backend returned them; <key> = imageKey(request), hex sha256
+//   images/ab/<key>.json     its metadata {v, key, ext, size, sha256, created, info}: the commit marker
+//   scores/ab/<key>.json     {v, key, created, value}; <key> = scoreKey(sha256 of the image bytes, scorer identity)
+// `ab` is the key's first two hex digits, so no folder holds more than 1/256 of the entries. Lookups need no index:
+// the key names the file.
+//
+// Atomicity: every file is written to a temp file in its final folder (`.tmp-<pid>-<random>`, opened exclusively),
+// fsynced, then moved to its final name in one step (rename, or link for images, below), and the folder is fsynced
+// (best effort: some platforms cannot open a folder). So a final name only ever names complete bytes, whatever
+// moment the process dies at; what a kill leaves is a temp file, swept once it is an hour old. An image entry is
+// valid only when its metadata exists and the image beside it has the size the metadata records; the image is
+// committed first and the metadata last, so metadata presence is the commit marker.
+//
+// Concurrent writers of one image key (two runs at once, the editor and the CLI): the image is committed with
+// link(), which fails if the name exists, so the first complete image wins and a later writer adopts it (hashes
+// it and describes it in the metadata) instead of replacing it. Metadata therefore always describes the bytes on
+// disk, even for backends that do not give the same bytes twice. Scores are plain last-writer-wins: the same image
+// and scorer give the same scores.
+//
+// Reading never stops a run: a missing, unparseable or inconsistent entry is a miss.
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Part of every key: bump it when the meaning of a key's parts or the entry format changes, and every older
+ *  entry simply stops matching. */
+export const CACHE_SCHEMA_VERSION = 1;
+
+/** Temp files younger than this may belong to a writer still running; older ones are debris of a killed one. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+const TEMP_PREFIX = '.tmp-';
+const KEY_RE = /^[0-9a-f]{64}$/;
+const EXT_RE = /^[a-z0-9]{1,10}$/;
+const SHARD_RE = /^[0-9a-f]{2}$/;
+const ENTRY_RE = /^([0-9a-f]{64})\.([a-z0-9]{1,10})$/;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keys
+
+/** Everything about a generation request that changes the image. */
+export interface ImageKeyParts {
+  /** The generator's `identity` (kind, URL, workflow hash, model, version...; never secrets). */
+  readonly generator: string;
+  readonly prompt: string;
+  readonly negative?: string;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly steps?: number;
+  readonly guidance?: number;
+  readonly strength?: number;
+  /** The traits the request asks for; order and repeats do not matter. */
+  readonly traits?: readonly string[];
+  /** fileHash() of the input image, for image-to-image. */
+  readonly inputHash?: string;
+  /** fileHash() of each model file the generator reads, by role (`unet`, `vae`, `checkpoint`...). */
+  readonly models?: Readonly<Record<string, string>>;
+}
+
+/** The cache key of a generated image: hex sha256 over a canonical JSON of the request, so the same request gives
+ *  the same key in every process and on every machine, whatever order its fields or traits were written in. */
+export function imageKey(parts: ImageKeyParts): string {
+  for (const n of ['seed', 'width', 'height'] as const) {
+    if (!Number.isFinite(parts[n])) throw new TypeError(`imageKey: ${n} must be a finite number, got ${parts[n]}`);
+  }
+  return sha256(
+    canonicalJson({
+      v: CACHE_SCHEMA_VERSION,
+      type: 'image',
+      generator: parts.generator,
+      prompt: parts.prompt,
+      negative: parts.negative ?? null,
+      seed: parts.seed,
+      width: parts.width,
+      height: parts.height,
+      steps: parts.steps ?? null,
+      guidance: parts.guidance ?? null,
+      strength: parts.strength ?? null,
+      traits: [...new Set(parts.traits ?? [])].sort(),
+      input: parts.inputHash ?? null,
+      models: parts.models ?? {},
+    }),
+  );
+}
+
+/** What changes the scores of an image: the trait model's version and, per judge, its model files' hashes. */
+export interface ScorerIdentity {
+  /** e.g. `traits v3`: bump when an analyser or its calibration changes. */
+  readonly traits: string;
+  /** Judge name or expression → the fileHash() of its model (or a string combining several). */
+  readonly judges?: Readonly<Record<string, string>>;
+}
+
+/** The cache key of an image's scores: the hex sha256 of the image bytes plus the scorer's identity. */
+export function scoreKey(imageHash: string, scorer: ScorerIdentity | string): string {
+  if (!KEY_RE.test(imageHash)) throw new TypeError(`scoreKey: image hash must be a hex sha256, got ${JSON.stringify(imageHash)}`);
+  const identity = typeof scorer === 'string' ? scorer : { traits: scorer.traits, judges: scorer.judges ?? {} };
+  return sha256(canonicalJson({ v: CACHE_SCHEMA_VERSION, type: 'scores', image: imageHash, scorer: identity }));
+}
+
+/** JSON with object keys sorted at every depth and undefined members dropped; non-finite numbers are refused
+ *  (JSON would write them as null and two different requests would share a key). */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const members = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+    return `{${members.join(',')}}`;
+  }
+  throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+interface HashMemo {
+  readonly stamp: string;
+  readonly hash: Promise<string>;
+}
+const fileHashes = new Map<string, HashMemo>();
+
+function statStamp(s: fs.BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/** The hex sha256 of a file's bytes, memoised by path, size, mtime and ctime (to the nanosecond where the file
+ *  system keeps them), so a run hashes each input image and model file once however many requests use it, and a
+ *  file edited between runs, or during one, is hashed again. */
+export async function fileHash(file: string): Promise<string> {
+  const abs = path.resolve(file);
+  const stamp = statStamp(await fs.promises.stat(abs, { bigint: true }));
+  const memo = fileHashes.get(abs);
+  if (memo && memo.stamp === stamp) return memo.hash;
+  const hash = hashStable(abs, stamp);
+  fileHashes.set(abs, { stamp, hash });
+  hash.catch(() => {
+    if (fileHashes.get(abs)?.hash === hash) fileHashes.delete(abs);
+  });
+  return hash;
+}
+
+/** Hashes a file, again if it changed while being read (a model still being copied in), up to three times. */
+async function hashStable(abs: string, stamp: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const hash = await new Promise<string>((resolve, reject) => {
+      const h = createHash('sha256');
+      fs.createReadStream(abs)
+        .on('error', reject)
+        .on('data', (chunk) => h.update(chunk))
+        .on('end', () => resolve(h.digest('hex')));
+    });
+    const after = statStamp(await fs.promises.stat(abs, { bigint: true }));
+    if (after === stamp) return hash;
+    if (attempt === 2) throw new Error(`${abs} keeps changing while it is read`);
+    stamp = after;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Where the cache lives
+
+/** The cache folder: `override` (the CLI's `--cache DIR`, an editor setting), else `$WABI_CACHE_DIR`, else
+ *  `<workspace>/.wabi/cache`. Relative paths are taken from the workspace folder. */
+export function resolveCacheRoot(
+  workspaceDir: string,
+  override?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const chosen = override?.trim() || env.WABI_CACHE_DIR?.trim() || path.join('.wabi', 'cache');
+  return path.resolve(workspaceDir, chosen);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The store
+
+export interface CachedImage {
+  readonly key: string;
+  /** Absolute path of the image in the cache. */
+  readonly file: string;
+  readonly ext: string;
+  readonly size: number;
+  /** Hex sha256 of the image bytes: what scoreKey() takes. */
+  readonly hash: string;
+  /** What the backend reported when it made the image. */
+  readonly info: Readonly<Record<string, unknown>>;
+  /** ISO time the entry was committed. */
+  readonly created: string;
+}
+
+export interface CacheStats {
+  readonly root: string;
+  /** Complete image entries (image + metadata). */
+  readonly images: number;
+  readonly scores: number;
+  /** Bytes of every file in the cache's folders, temp files included. */
+  readonly bytes: number;
+  /** ISO times of the oldest and newest committed entry; null for an empty cache. */
+  readonly oldest: string | null;
+  readonly newest: string | null;
+  /** Images without metadata (a writer killed between the two); a later put of the same key adopts them. */
+  readonly orphans: number;
+  /** Temp files of writers that may still be running (younger than an hour). */
+  readonly temp: number;
+  /** Stale temp files this call removed. */
+  readonly tempRemoved: number;
+}
+
+export interface ClearResult {
+  readonly images: number;
+  readonly scores: number;
+  /** Every file removed, orphans and stale temp files included. */
+  readonly files: number;
+  readonly bytes: number;
+}
+
+interface ImageMeta {
+  readonly v: number;
+  readonly key: string;
+  readonly ext: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly created: string;
+  readonly info: Record<string, unknown>;
+}
+
+interface ScoreEntry {
+  readonly v: number;
+  readonly key: string;
+  readonly created: string;
+  readonly value: unknown;
+}
+
+type Area = 'images' | 'scores';
+
+const CACHEDIR_NOTE = `Wabi's cache of generated images and their scores. Safe to delete at any time: \`wabi cache clear\`.\n`;
+
+export class ResultCache {
+  /** Cleared when link() turns out unsupported on this file system; images then commit with rename(). */
+  private canLink = true;
+
+  private constructor(readonly root: string) {}
+
+  /** Opens the cache at `root`, creating it unless `create` is false (for commands that only look or remove),
+   *  and sweeps temp files over an hour old. */
+  static async open(root: string, options: { readonly create?: boolean } = {}): Promise<ResultCache> {
+    const abs = path.resolve(root);
+    const cache = new ResultCache(abs);
+    if (options.create === false) {
+      await cache.walk(() => undefined);
+      return cache;
+    }
+    await fs.promises.mkdir(path.join(abs, 'images'), { recursive: true });
+    await fs.promises.mkdir(path.join(abs, 'scores'), { recursive: true });
+    // Keeps the cache out of commits and backups; written once, atomically, and never needed for correctness.
+    for (const [name, text] of [
+      ['.gitignore', '*\n'],
+      ['CACHEDIR.TAG', `Signature: 8a477f597d28d172789f06886806bc55\n# ${CACHEDIR_NOTE}`],
+    ]) {
+      if (!fs.existsSync(path.join(abs, name))) await writeAtomic(abs, path.join(abs, name), text).catch(() => undefined);
+    }
+    await cache.walk(() => undefined);
+    return cache;
+  }
+
+  imagePath(key: string, ext: string): string {
+    return path.join(this.shard('images', key), `${key}.${ext}`);
+  }
+
+  /** The committed image entry for `key`, or undefined (missing, half-made or unreadable entries are misses). */
+  async getImage(key: string): Promise<CachedImage | undefined> {
+    checkKey(key);
+    const meta = await readJson(path.join(this.shard('images', key), `${key}.json`));
+    if (!isImageMeta(meta, key)) return undefined;
+    const file = this.imagePath(key, meta.ext);
+    try {
+      const st = await fs.promises.stat(file);
+      if (!st.isFile() || st.size !== meta.size) return undefined;
+    } catch {
+      return undefined;
+    }
+    return { key, file, ext: meta.ext, size: meta.size, hash: meta.sha256, info: meta.info, created: meta.created };
+  }
+
+  /** Stores an image, commits its entry and returns the image's path in the cache. When another writer committed
+   *  an image for this key first, that image is kept (same request, complete bytes) and its path returned. */
+  async putImage(key: string, bytes: Uint8Array, ext: string, info: Readonly<Record<string, unknown>> = {}): Promise<string> {
+    return (await this.putImageEntry(key, bytes, ext, info)).file;
+  }
+
+  /** putImage(), returning the committed entry (with the sha256 of the bytes actually stored). */
+  async putImageEntry(key: string, bytes: Uint8Array, ext: string, info: Readonly<Record<string, unknown>> = {}): Promise<CachedImage> {
+    checkKey(key);
+    const e = ext.replace(/^\./, '').toLowerCase();
+    if (!EXT_RE.test(e)) throw new TypeError(`ResultCache: bad image extension ${JSON.stringify(ext)}`);
+    const infoCopy = JSON.parse(JSON.stringify(info ?? {})) as Record<string, unknown>; // fails before any write
+    const dir = await this.ensureShard('images', key);
+    const file = this.imagePath(key, e);
+    let size = bytes.byteLength;
+    let hash = sha256(bytes);
+    const written = await this.commitImage(dir, file, bytes);
+    if (!written) {
+      const existing = await fs.promises.readFile(file);
+      size = existing.byteLength;
+      hash = sha256(existing);
+    }
+    const meta: ImageMeta = { v: CACHE_SCHEMA_VERSION, key, ext: e, size, sha256: hash, created: new Date().toISOString(), info: infoCopy };
+    await writeAtomic(dir, path.join(dir, `${key}.json`), JSON.stringify(meta, null, 1));
+    return { key, file, ext: e, size, hash, info: infoCopy, created: meta.created };
+  }
+
+  /** The stored scores for `key` (see scoreKey), or undefined. */
+  async getScores<T = unknown>(key: string): Promise<T | undefined> {
+    checkKey(key);
+    const entry = await readJson(path.join(this.shard('scores', key), `${key}.json`));
+    if (!isScoreEntry(entry, key)) return undefined;
+    return entry.value as T;
+  }
+
+  async putScores(key: string, value: unknown): Promise<void> {
+    checkKey(key);
+    const entry: ScoreEntry = { v: CACHE_SCHEMA_VERSION, key, created: new Date().toISOString(), value };
+    const text = JSON.stringify(entry);
+    const dir = await this.ensureShard('scores', key);
+    await writeAtomic(dir, path.join(dir, `${key}.json`), text);
+  }
+
+  /** Counts entries and bytes, and removes temp files over an hour old. Reads no entry's contents. */
+  async stats(): Promise<CacheStats> {
+    let images = 0;
+    let scores = 0;
+    let bytes = 0;
+    let orphans = 0;
+    let temp = 0;
+    let oldest = Infinity;
+    let newest = -Infinity;
+    const stamp = (ms: number) => {
+      oldest = Math.min(oldest, ms);
+      newest = Math.max(newest, ms);
+    };
+    const swept = await this.walk((area, dir, names, statOf) => {
+      const metas = new Set<string>();
+      const pictures = new Set<string>();
+      for (const name of names) {
+        const st = statOf(name);
+        if (!st) continue;
+        bytes += st.size;
+        if (name.startsWith(TEMP_PREFIX)) {
+          temp++;
+          continue;
+        }
+        const m = ENTRY_RE.exec(name);
+        if (!m) continue;
+        if (area === 'scores') {
+          if (m[2] === 'json') {
+            scores++;
+            stamp(st.mtimeMs);
+          }
+        } else if (m[2] === 'json') {
+          metas.add(m[1]);
+        } else {
+          pictures.add(m[1]);
+        }
+      }
+      for (const key of metas) {
+        if (pictures.has(key)) {
+          images++;
+          stamp(statOf(`${key}.json`)!.mtimeMs);
+        }
+      }
+      for (const key of pictures) if (!metas.has(key)) orphans++;
+    });
+    const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+    return { root: this.root, images, scores, bytes, oldest: iso(oldest), newest: iso(newest), orphans, temp, tempRemoved: swept.count };
+  }
+
+  /** Removes every entry (metadata first, so no reader sees an entry whose image is gone), orphan images and stale
+   *  temp files. Only files named as the cache names them are touched; temp files of a writer that may still be
+   *  running are left to it. */
+  async clear(): Promise<ClearResult> {
+    let images = 0;
+    let scores = 0;
+    let files = 0;
+    let bytes = 0;
+    const swept = await this.walk(async (area, dir, names, statOf) => {
+      const entries = names.filter((n) => ENTRY_RE.test(n));
+      // Metadata (the commit markers) before the images they commit.
+      entries.sort((a, b) => Number(b.endsWith('.json')) - Number(a.endsWith('.json')));
+      for (const name of entries) {
+        const size = statOf(name)?.size ?? 0;
+        try {
+          await fs.promises.unlink(path.join(dir, name));
+        } catch {
+          continue; // removed meanwhile
+        }
+        files++;
+        bytes += size;
+        if (name.endsWith('.json')) {
+          if (area === 'images') images++;
+          else scores++;
+        }
+      }
+      await fs.promises.rmdir(dir).catch(() => undefined); // only if empty
+    });
+    return { images, scores, files: files + swept.count, bytes: bytes + swept.bytes };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private shard(area: Area, key: string): string {
+    return path.join(this.root, area, key.slice(0, 2));
+  }
+
+  private async ensureShard(area: Area, key: string): Promise<string> {
+    const dir = this.shard(area, key);
+    const made = await fs.promises.mkdir(dir, { recursive: true });
+    if (made !== undefined) await fsyncDir(path.dirname(dir)); // the new folder's own entry
+    return dir;
+  }
+
+  /** Commits image bytes under `file` unless a complete image is already there. True when these bytes were
+   *  written; false when an existing image was kept. */
+  private async commitImage(dir: string, file: string, bytes: Uint8Array): Promise<boolean> {
+    const tmp = await writeTemp(dir, bytes);
+    try {
+      if (this.canLink) {
+        try {
+          await fs.promises.link(tmp, file);
+          await fsyncDir(dir);
+          return true;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') return false;
+          if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'].includes(code ?? '')) throw e;
+          this.canLink = false;
+        }
+      }
+      await renameRetrying(tmp, file);
+      await fsyncDir(dir);
+      return true;
+    } finally {
+      await fs.promises.unlink(tmp).catch(() => undefined); // after link(), or a failed rename
+    }
+  }
+
+  /** Visits each shard folder of both areas with its file names and their stats, after deleting the stale temp
+   *  files in it. Returns how many stale temp files were removed, and their bytes. */
+  private async walk(
+    visit: (area: Area, dir: string, names: string[], statOf: (name: string) => fs.Stats | undefined) => void | Promise<void>,
+  ): Promise<{ count: number; bytes: number }> {
+    let count = 0;
+    let bytes = 0;
+    const now = Date.now();
+    for (const area of ['images', 'scores'] as const) {
+      const areaDir = path.join(this.root, area);
+      let shards: string[];
+      try {
+        shards = (await fs.promises.readdir(areaDir)).filter((s) => SHARD_RE.test(s));
+      } catch {
+        continue;
+      }
+      await Promise.all(
+        shards.map(async (s) => {
+          const dir = path.join(areaDir, s);
+          let names: string[];
+          try {
+            names = await fs.promises.readdir(dir);
+          } catch {
+            return; // not a folder, or removed meanwhile
+          }
+          const stats = new Map<string, fs.Stats>();
+          await Promise.all(
+            names.map(async (name) => {
+              try {
+                const st = await fs.promises.lstat(path.join(dir, name));
+                if (!st.isFile()) return;
+                if (name.startsWith(TEMP_PREFIX) && now - st.mtimeMs > STALE_TEMP_MS) {
+                  await fs.promises.unlink(path.join(dir, name));
+                  count++;
+                  bytes += st.size;
+                  return;
+                }
+                stats.set(name, st);
+              } catch {
+                // vanished meanwhile
+              }
+            }),
+          );
+          await visit(area, dir, [...stats.keys()].sort(), (name) => stats.get(name));
+        }),
+      );
+    }
+    return { count, bytes };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Files
+
+function checkKey(key: string): void {
+  // Keys are hex, so no key can name a path outside the root.
+  if (typeof key !== 'string' || !KEY_RE.test(key)) throw new TypeError(`ResultCache: a key is 64 hex digits, got ${JSON.stringify(key)}`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.promises.readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isImageMeta(x: unknown, key: string): x is ImageMeta {
+  const m = x as ImageMeta;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    m.v === CACHE_SCHEMA_VERSION &&
+    m.key === key &&
+    typeof m.ext === 'string' &&
+    EXT_RE.test(m.ext) &&
+    Number.isInteger(m.size) &&
+    m.size >= 0 &&
+    typeof m.sha256 === 'string' &&
+    KEY_RE.test(m.sha256) &&
+    typeof m.created === 'string' &&
+    typeof m.info === 'object' &&
+    m.info !== null
+  );
+}
+
+function isScoreEntry(x: unknown, key: string): x is ScoreEntry {
+  const e = x as ScoreEntry;
+  return typeof e === 'object' && e !== null && e.v === CACHE_SCHEMA_VERSION && e.key === key && 'value' in e;
+}
+
+/** Writes `data` to a new temp file in `dir` and fsyncs it; returns its path. */
+async function writeTemp(dir: string, data: string | Uint8Array): Promise<string> {
+  const tmp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(tmp, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // The folder went away (a `wabi cache clear` meanwhile): make it again, once.
+    await fs.promises.mkdir(dir, { recursive: true });
+    fh = await fs.promises.open(tmp, 'wx', 0o644);
+  }
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fs.promises.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  return tmp;
+}
+
+/** Replaces `file` with `data` in one step: temp file, fsync, rename, fsync the folder. */
+async function writeAtomic(dir: string, file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(dir, data);
+  try {
+    await renameRetrying(tmp, file);
+  } catch (e) {
+    await fs.promises.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+/** rename(), retried briefly where Windows refuses to replace a file another process has open. */
+async function renameRetrying(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fs.promises.rename(from, to);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (process.platform !== 'win32' || attempt >= 8 || !['EPERM', 'EACCES', 'EBUSY'].includes(code ?? '')) throw e;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+    }
+  }
+}
+
+/** Makes a folder's entries durable. Best effort: Windows, and some file systems, cannot open or sync a folder. */
+async function fsyncDir(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // not supported here
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
