@@ -43,6 +43,8 @@ export interface TestPlan {
   readonly requestedTraits: readonly TraitName[];
   /** Judge measures the test reads, by their expression text (`clip("rotten fruit")`, `reward(hps)`). */
   readonly judgeMeasures: readonly Measure[];
+  /** The judges the spec can name, by name; `clip:default` is the only clip judge when there is exactly one. */
+  readonly judgeDefinitions: ReadonlyMap<string, Definition>;
 }
 
 const DEFAULT_SIZE = 1024;
@@ -105,7 +107,16 @@ function planTest(t: TestBlock, defaults: Block | undefined, analysis: Analysis,
     expectations,
     requestedTraits: requestedTraits(expectations.map((e) => e.expect)),
     judgeMeasures: judgeMeasures(expectations.map((e) => e.expect)),
+    judgeDefinitions: judgeDefinitions(analysis),
   };
+}
+
+function judgeDefinitions(analysis: Analysis): Map<string, Definition> {
+  const out = new Map<string, Definition>();
+  for (const d of analysis.visible.values()) if (d.kind === 'judge') out.set(d.name, d);
+  const clips = [...out.values()].filter((d) => d.type === 'clip');
+  if (clips.length === 1) out.set('clip:default', clips[0]);
+  return out;
 }
 
 function last(props: readonly Property[], key: string): Property | undefined {

@@ -1,0 +1,315 @@
+// Runs test plans: generates each seed's images (the anti-aesthetic prompt's and the baseline's) with the test's
+// generator, scores them (every trait, plus the judge measures the expectations read), decides the verdicts, and
+// reports progress as events. Images and scores go through a content-addressed store, so a run that is stopped
+// (cancelled, or killed) and started again redoes only what had not finished.
+import * as fs from 'node:fs';
+import { TRAIT_NAMES } from '../catalogue/traits';
+import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
+import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
+import { Limiter } from '../generation/limiter';
+import type { GeneratorBlock, JudgeBlock, Measure } from '../language/ast';
+import type { Definition } from '../language/model';
+import { ImageError } from '../scoring/images';
+import { judgeSpecFrom, openJudge, type ClipJudge, type Judge } from '../scoring/judges/index';
+import type { ProviderSetting } from '../scoring/session';
+import { isFailure, TraitScorer } from '../scoring/traitScorer';
+import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
+import { fileHash, imageKey, scoreKey } from './cache';
+import { decide, type Measures, type SeedMeasures } from './evaluate';
+import { measureKey, type TestPlan } from './plan';
+import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
+
+/** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
+export interface RunStore {
+  getImage(key: string): Promise<{ readonly file: string } | undefined>;
+  putImage(key: string, bytes: Buffer, ext: string, info: Readonly<Record<string, unknown>>): Promise<string>;
+  getScores(key: string): Promise<Measures | undefined>;
+  putScores(key: string, value: Measures): Promise<void>;
+}
+
+export interface RunOptions {
+  readonly store: RunStore;
+  readonly env: GeneratorEnvironment;
+  readonly provider?: ProviderSetting;
+  /** Images generated at once across the run (each generator also keeps its own limit). */
+  readonly concurrency?: number;
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RunEvent) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** Names the trait model in score keys: bump when an analyser or its calibration changes, so stored scores made
+ *  by the old one are not reused. */
+const TRAITS_VERSION = 'traits v1';
+
+export async function runTests(plans: readonly TestPlan[], options: RunOptions): Promise<RunResult> {
+  return new Run(plans, options).execute();
+}
+
+interface ImageJob {
+  readonly role: ImageRole;
+  readonly seed: number;
+  readonly request?: GenerationRequest;
+  /** For images that are not generated: the user's file (an input, or an `images` test's file). */
+  readonly file?: string;
+}
+
+class Run {
+  private readonly started = Date.now();
+  private readonly generators = new Map<string, Generator>();
+  private readonly judges = new Map<string, Promise<Judge>>();
+  private readonly limiter: Limiter;
+  private scorer: Promise<TraitScorer> | undefined;
+  private readonly totalImages: number;
+  private generated = 0;
+  private scored = 0;
+
+  constructor(
+    private readonly plans: readonly TestPlan[],
+    private readonly options: RunOptions,
+  ) {
+    this.limiter = new Limiter(Math.max(1, options.concurrency ?? 2));
+    this.totalImages = plans.reduce((n, p) => n + this.jobs(p).length, 0);
+  }
+
+  private emit(e: RunEvent): void {
+    this.options.onEvent?.(e);
+  }
+
+  async execute(): Promise<RunResult> {
+    const results: TestResult[] = [];
+    this.emit({ type: 'run-started', tests: this.plans.length, images: this.totalImages });
+    let complete = true;
+    try {
+      for (const plan of this.plans) {
+        if (this.options.signal?.aborted) {
+          complete = false;
+          break;
+        }
+        const result = await this.runTest(plan);
+        if (result === 'cancelled') {
+          complete = false;
+          break;
+        }
+        results.push(result);
+        this.emit({ type: 'test-finished', result, done: results.length, total: this.plans.length });
+      }
+    } finally {
+      await this.close();
+    }
+    const result: RunResult = {
+      startedAt: new Date(this.started).toISOString(),
+      finishedAt: new Date().toISOString(),
+      complete,
+      tests: results,
+      summary: summarise(results, Date.now() - this.started),
+    };
+    this.emit({ type: 'run-finished', result });
+    return result;
+  }
+
+  private async close(): Promise<void> {
+    for (const g of this.generators.values()) await g.close?.().catch(() => undefined);
+    if (this.scorer) await (await this.scorer.catch(() => undefined))?.close();
+    for (const j of this.judges.values()) await (await j.catch(() => undefined))?.dispose();
+  }
+
+  /** The images a test needs: per seed the prompt's image and, with a baseline prompt, the baseline's; the input
+   *  image once for edits; each file of an `images` test. */
+  private jobs(plan: TestPlan): ImageJob[] {
+    if (plan.images) return plan.images.map((file, i) => ({ role: 'prompt' as const, seed: i + 1, file }));
+    const base = { negative: plan.negative, width: plan.width, height: plan.height, steps: plan.steps, guidance: plan.guidance, input: plan.input, strength: plan.strength };
+    const jobs: ImageJob[] = [];
+    for (const seed of plan.seeds) {
+      jobs.push({ role: 'prompt', seed, request: { ...base, prompt: plan.prompt, seed, traits: plan.requestedTraits } });
+      if (plan.baseline !== undefined) jobs.push({ role: 'baseline', seed, request: { ...base, prompt: plan.baseline, seed, traits: [] } });
+    }
+    if (plan.input) jobs.push({ role: 'input', seed: 0, file: plan.input });
+    return jobs;
+  }
+
+  private async runTest(plan: TestPlan): Promise<TestResult | 'cancelled'> {
+    const t0 = Date.now();
+    this.emit({ type: 'test-started', spec: plan.spec, test: plan.name, line: plan.line });
+    const base = { name: plan.name, spec: plan.spec, line: plan.line, tags: plan.tags, generator: plan.generator?.name };
+    const jobs = this.jobs(plan);
+    let images: ImageRecord[] = [];
+    try {
+      const files = await Promise.all(jobs.map((job) => this.limiter.run(() => this.acquire(plan, job), this.options.signal, () => new GenerationError('run', 'cancelled'))));
+      const measures = await this.measure(plan, jobs, files);
+      images = jobs.map((job, i) => ({ seed: job.seed, role: job.role, file: files[i].file, cached: files[i].cached, traits: measures[i].traits, judges: measures[i].judges }));
+      const at = (role: ImageRole, seed: number) => {
+        const i = jobs.findIndex((j) => j.role === role && j.seed === seed);
+        return i < 0 ? undefined : measures[i];
+      };
+      const seeds: SeedMeasures[] = jobs.filter((j) => j.role === 'prompt').map((j) => ({ seed: j.seed, prompt: at('prompt', j.seed)!, baseline: at('baseline', j.seed) }));
+      const polishKey = plan.aestheticJudge ? { kind: 'judge' as const, key: aestheticKey(plan.aestheticJudge) } : undefined;
+      const decision = decide(plan.expectations, seeds, { passRatio: plan.passRatio, input: at('input', 0), polishKey });
+      for (const expectation of decision.expectations) this.emit({ type: 'expectation-decided', spec: plan.spec, test: plan.name, expectation });
+      return { ...base, verdict: decision.verdict, reasons: decision.reasons, passRate: decision.passRate, expectations: decision.expectations, images, durationMs: Date.now() - t0 };
+    } catch (e) {
+      if (this.options.signal?.aborted) return 'cancelled';
+      const reason = e instanceof Error ? e.message : String(e);
+      return { ...base, verdict: 'error', reasons: [reason], passRate: { passed: 0, total: plan.images?.length ?? plan.seeds.length, required: 0 }, expectations: [], images, durationMs: Date.now() - t0 };
+    }
+  }
+
+  /** The image file for a job: the user's file, a stored image, or a freshly generated and stored one. */
+  private async acquire(plan: TestPlan, job: ImageJob): Promise<{ file: string; cached: boolean }> {
+    if (job.file) {
+      await fs.promises.access(job.file).catch(() => {
+        throw new Error(`${job.role === 'input' ? 'input image' : 'image'} ${job.file} cannot be read`);
+      });
+      this.generated++;
+      this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: false, done: this.generated, total: this.totalImages });
+      return { file: job.file, cached: false };
+    }
+    const def = plan.generator;
+    if (!def) throw new Error(`test '${plan.name}' has no generator`);
+    const generator = this.generator(def);
+    const request = job.request!;
+    const key = imageKey({
+      generator: generator.identity,
+      prompt: request.prompt,
+      negative: request.negative,
+      seed: request.seed,
+      width: request.width,
+      height: request.height,
+      steps: request.steps,
+      guidance: request.guidance,
+      strength: request.strength,
+      traits: request.traits,
+      inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
+    });
+    const hit = await this.options.store.getImage(key);
+    let file: string;
+    if (hit) file = hit.file;
+    else {
+      let made;
+      try {
+        made = await generator.generate(request, this.options.signal);
+      } catch (e) {
+        const why = e instanceof GenerationError ? e.message : e instanceof Error ? e.message : String(e);
+        throw new Error(`generator '${def.name}' failed for seed ${job.seed} (${job.role} image): ${why}`);
+      }
+      file = await this.options.store.putImage(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
+    }
+    this.generated++;
+    this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: !!hit, done: this.generated, total: this.totalImages });
+    return { file, cached: !!hit };
+  }
+
+  private generator(def: Definition): Generator {
+    const id = `${def.path}#${def.name}`;
+    let g = this.generators.get(id);
+    if (!g) {
+      g = createGenerator(generatorSettings(def.block as GeneratorBlock, def.path), this.options.env);
+      this.generators.set(id, g);
+    }
+    return g;
+  }
+
+  /** Trait scores of every image (stored by content), and the judge measures the test reads. */
+  private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string }[]): Promise<Measures[]> {
+    const hashes = await Promise.all(files.map((f) => readableHash(f.file, 'image')));
+    const keys = hashes.map((h) => scoreKey(h, { traits: TRAITS_VERSION }));
+    const stored = await Promise.all(keys.map((k) => this.options.store.getScores(k)));
+    const missing = stored.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
+    const traits: Array<Readonly<Record<string, number>>> = stored.map((s) => s?.traits ?? {});
+    if (missing.length > 0) {
+      const scorer = await this.traitScorer();
+      let k = 0;
+      for await (const r of scorer.scoreFiles(missing.map((i) => files[i].file), this.options.signal)) {
+        const i = missing[k++];
+        if (isFailure(r)) throw new ImageError(r.file, r.error);
+        traits[i] = r.traits;
+        await this.options.store.putScores(keys[i], { traits: r.traits, judges: {} });
+      }
+    }
+    for (let i = 0; i < jobs.length; i++) {
+      this.scored++;
+      this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, done: this.scored, total: this.totalImages });
+    }
+    const judges = await this.judgeMeasures(plan, files.map((f) => f.file));
+    return traits.map((t, i) => ({ traits: completeTraits(t), judges: judges[i] }));
+  }
+
+  private traitScorer(): Promise<TraitScorer> {
+    this.scorer ??= TraitScorer.open({ analysers: TRAIT_ANALYSERS, resolve: traitAnalyser, provider: this.options.provider, batchSize: this.options.batchSize, log: this.options.log });
+    return this.scorer;
+  }
+
+  private async judgeMeasures(plan: TestPlan, files: readonly string[]): Promise<Array<Record<string, number>>> {
+    const out: Array<Record<string, number>> = files.map(() => ({}));
+    const measures: Measure[] = [...plan.judgeMeasures];
+    for (const m of measures) {
+      if (m.type !== 'call') continue;
+      const key = measureKey(m);
+      const values = await this.judgeValues(plan, m, files);
+      values.forEach((v, i) => (out[i][key] = v));
+    }
+    if (plan.aestheticJudge) {
+      const key = aestheticKey(plan.aestheticJudge);
+      const judge = await this.judge(plan.aestheticJudge);
+      const values = 'score' in judge ? await (judge as { score(images: readonly string[], prompt?: string): Promise<number[]> }).score(files, plan.prompt) : [];
+      values.forEach((v, i) => (out[i][key] = v));
+    }
+    return out;
+  }
+
+  private async judgeValues(plan: TestPlan, m: Extract<Measure, { type: 'call' }>, files: readonly string[]): Promise<number[]> {
+    const nameArg = m.args.find((a) => !a.quoted)?.text;
+    const text = m.args.find((a) => a.quoted)?.text;
+    const def = nameArg ? plan.judgeDefinitions.get(nameArg) : plan.judgeDefinitions.get(`${m.fn.text}:default`);
+    if (!def) throw new Error(`${measureKey(m)}: no ${m.fn.text} judge is defined`);
+    const judge = await this.judge(def);
+    if (m.fn.text === 'clip') return (judge as ClipJudge).similarity(files, text ?? '');
+    return (judge as { score(images: readonly string[], prompt?: string): Promise<number[]> }).score(files, plan.prompt);
+  }
+
+  private judge(def: Definition): Promise<Judge> {
+    const id = `${def.path}#${def.name}`;
+    let j = this.judges.get(id);
+    if (!j) {
+      const spec = judgeSpecFrom(def.block as JudgeBlock, def.path);
+      j = openJudge(
+        spec,
+        async (encoder) => {
+          const d = [...this.plans.flatMap((p) => [...p.judgeDefinitions.values()])].find((x) => x.name === encoder);
+          if (!d) throw new Error(`judge '${def.name}': its encoder '${encoder}' is not defined`);
+          return (await this.judge(d)) as ClipJudge;
+        },
+        { provider: this.options.provider, log: this.options.log },
+      );
+      this.judges.set(id, j);
+    }
+    return j;
+  }
+}
+
+function aestheticKey(def: Definition): string {
+  return `${def.type === 'reward' ? 'reward' : 'aesthetic'}(${def.name})`;
+}
+
+/** Every catalogue trait, so reports always list the same columns. */
+function completeTraits(t: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of TRAIT_NAMES) out[n] = t[n];
+  return out;
+}
+
+async function readableHash(file: string, what: string): Promise<string> {
+  try {
+    return await fileHash(file);
+  } catch {
+    throw new Error(`${what} ${file} cannot be read`);
+  }
+}
+
+function extensionOf(bytes: Buffer): string {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpg';
+  if (bytes.subarray(0, 4).toString('ascii') === 'RIFF' && bytes.subarray(8, 12).toString('ascii') === 'WEBP') return 'webp';
+  return 'img';
+}

@@ -1,0 +1,147 @@
+// The runner end to end on real specs and images: the degrade generator makes the images, the real trait model
+// scores them, verdicts come out with reasons, events arrive in order, a second run is served from the store, a
+// failing generator is an error that says which and where, and cancellation keeps what finished.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { nodeHost } from '../../server/src/language/host';
+import { SpecWorkspace } from '../../server/src/language/workspace';
+import { ResultCache } from '../../server/src/runner/cache';
+import { planTests, type TestPlan } from '../../server/src/runner/plan';
+import type { RunEvent } from '../../server/src/runner/results';
+import { runTests } from '../../server/src/runner/runner';
+
+const PHOTOS = path.resolve(__dirname, '../../../test/fixtures/photos');
+let dir: string;
+
+const SPEC = `generator reference
+  kind   degrade
+  input  photos/coffee.jpg
+
+generator broken
+  kind  command
+  run   node fail.js {out}
+
+defaults
+  generator  reference
+  seeds      1..2
+  size       256x256
+  pass       all
+
+test "grainy coffee"  [clarity_and_focus.film_artifacts]
+  prompt    a cup of coffee, heavy film grain
+  baseline  a cup of coffee
+  expect    grain >= 0.5
+  expect    grain > baseline + 0.3
+
+test "asks for blur, gets nothing"
+  prompt    a cup of coffee
+  baseline  a cup of coffee
+  expect    blur < 0.6
+  expect    polish >= baseline - 0.05
+
+test "the generator crashes"
+  generator  broken
+  prompt     anything
+  expect     grain >= 0.5
+`;
+
+function plans(): TestPlan[] {
+  const ws = new SpecWorkspace(nodeHost, { roots: [dir] });
+  const analysis = ws.analyze(path.join(dir, 'spec.wabi'))!;
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+  return planTests(analysis);
+}
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-runner-'));
+  fs.mkdirSync(path.join(dir, 'photos'));
+  fs.copyFileSync(path.join(PHOTOS, 'coffee.jpg'), path.join(dir, 'photos/coffee.jpg'));
+  fs.writeFileSync(path.join(dir, 'fail.js'), "process.stderr.write('CUDA out of memory\\n'); process.exit(3);\n");
+  fs.writeFileSync(path.join(dir, 'spec.wabi'), SPEC);
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('runs specs to verdicts with reasons, reports events in order, and reuses the store on a second run', async () => {
+  const store = await ResultCache.open(path.join(dir, '.wabi/cache'));
+  const events: RunEvent[] = [];
+  const first = await runTests(plans(), { store, env: { env: {} }, provider: 'cpu', onEvent: (e) => events.push(e) });
+  assert.equal(first.complete, true);
+  assert.deepEqual(
+    first.tests.map((t) => [t.name, t.verdict]),
+    [
+      ['grainy coffee', 'pass'],
+      ['asks for blur, gets nothing', 'pass'],
+      ['the generator crashes', 'error'],
+    ],
+  );
+  const grainy = first.tests[0];
+  assert.equal(grainy.images.length, 4, 'two seeds, prompt and baseline');
+  assert.ok(grainy.images.every((i) => !i.cached && fs.existsSync(i.file)));
+  const promptImage = grainy.images.find((i) => i.role === 'prompt')!;
+  const baselineImage = grainy.images.find((i) => i.role === 'baseline')!;
+  assert.ok(promptImage.traits.grain > baselineImage.traits.grain + 0.3, 'the degrade reference applied the grain the test asked for');
+  assert.equal(Object.keys(promptImage.traits).length, 17);
+  assert.deepEqual(grainy.passRate, { passed: 2, total: 2, required: 2 });
+
+  const crash = first.tests[2];
+  assert.equal(crash.reasons.length, 1);
+  assert.match(crash.reasons[0], /^generator 'broken' failed for seed 1 \(prompt image\): command: .*exit.* 3/);
+  assert.match(crash.reasons[0], /CUDA out of memory/);
+
+  assert.deepEqual(
+    events.filter((e) => e.type === 'run-started' || e.type === 'test-finished' || e.type === 'run-finished').map((e) => e.type),
+    ['run-started', 'test-finished', 'test-finished', 'test-finished', 'run-finished'],
+  );
+  const generated = events.filter((e) => e.type === 'image-generated');
+  assert.equal(generated.length, 8);
+  assert.equal((events[0] as Extract<RunEvent, { type: 'run-started' }>).images, 10);
+
+  const second = await runTests(plans(), { store, env: { env: {} }, provider: 'cpu' });
+  assert.deepEqual(
+    second.tests.map((t) => t.verdict),
+    first.tests.map((t) => t.verdict),
+  );
+  assert.ok(second.tests[0].images.every((i) => i.cached), 'every finished image comes from the store');
+  assert.deepEqual(second.tests[0].images.map((i) => i.traits.grain), grainy.images.map((i) => i.traits.grain));
+});
+
+test('a polished result against an anti-aesthetic ask is beautified against intent', async () => {
+  // The generator ignores the ask: a degrade generator asked for no traits returns the photo as it is.
+  const text = SPEC.replace('expect    blur < 0.6', 'expect    blur >= 0.6').replace('expect    polish >= baseline - 0.05', 'expect    blur > baseline + 0.3');
+  fs.writeFileSync(path.join(dir, 'spec.wabi'), text);
+  try {
+    const store = await ResultCache.open(path.join(dir, '.wabi/cache'));
+    const plan = plans()[1];
+    // The test asks for blur, but a generator told to apply nothing (the user's model, in effect) returns polish.
+    const unfaithful = { ...plan, requestedTraits: [] };
+    const result = await runTests([unfaithful], { store, env: { env: {} }, provider: 'cpu' });
+    const t = result.tests[0];
+    assert.equal(t.verdict, 'beautified');
+    assert.match(t.reasons[1], /^asked for blur >= 0.6; got 0\.\d\d \(baseline 0\.\d\d\); polish 0\.\d\d vs baseline 0\.\d\d; seeds 1, 2$/);
+  } finally {
+    fs.writeFileSync(path.join(dir, 'spec.wabi'), SPEC);
+  }
+});
+
+test('cancelling stops the run and keeps the tests that finished', async () => {
+  const store = await ResultCache.open(path.join(dir, '.wabi/cache-cancel'));
+  const controller = new AbortController();
+  const result = await runTests(plans(), {
+    store,
+    env: { env: {} },
+    provider: 'cpu',
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'test-finished') controller.abort();
+    },
+  });
+  assert.equal(result.complete, false);
+  assert.deepEqual(
+    result.tests.map((t) => t.name),
+    ['grainy coffee'],
+  );
+});
