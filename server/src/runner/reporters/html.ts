@@ -1,0 +1,436 @@
+// The HTML report of a run: one self-contained file (inline CSS, images as data: URIs, no scripts, a CSP that
+// forbids everything else), readable offline and safe to attach to a CI run. Per test a card with its verdict and
+// reasons; per seed the anti-aesthetic image beside the baseline (and the input of an edit), trait bars for the
+// traits the expectations compare with their thresholds marked, and the judges' values.
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import type { ExpectationResult, ImageRecord, ImageRole, RunResult, SeedOutcome, TestResult, Verdict } from '../results';
+import { VERDICT_LABEL, fmt, humanDuration, parseExpectationText, reportPath, traitsUsed } from './common';
+
+export interface HtmlReportOptions {
+  /** Folder the spec and image paths shown in the report are relative to. */
+  readonly relativeTo: string;
+  /** Longest side of the embedded thumbnails in pixels (default 256, at most 1024). */
+  readonly thumbnailSize?: number;
+  /** Report title (default "Wabi run report"). */
+  readonly title?: string;
+}
+
+export const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+const DEFAULT_THUMBNAIL = 256;
+const JPEG_QUALITY = 80;
+const THUMBNAIL_CONCURRENCY = 8;
+
+// Control characters other than tab and line breaks: invisible at best, a replacement box at worst; dropped.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** Escapes text for HTML element content and double- or single-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(CONTROL, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+const h = escapeHtml;
+
+type Thumb = { readonly ok: true; readonly uri: string; readonly width: number; readonly height: number } | { readonly ok: false; readonly error: string };
+
+/** Makes each file's JPEG thumbnail once, a few at a time; a file that cannot be read gives its error, not a throw. */
+class Thumbnails {
+  private readonly cache = new Map<string, Promise<Thumb>>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly relativeTo: string,
+  ) {}
+
+  get(file: string): Promise<Thumb> {
+    let p = this.cache.get(file);
+    if (!p) {
+      p = this.limited(() => this.make(file));
+      this.cache.set(file, p);
+    }
+    return p;
+  }
+
+  private async limited<T>(fn: () => Promise<T>): Promise<T> {
+    // A finishing job hands its slot straight to the next waiter, so no newcomer can slip in between.
+    if (this.active >= THUMBNAIL_CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+
+  private async make(file: string): Promise<Thumb> {
+    try {
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) return { ok: false, error: `not a file: ${reportPath(file, this.relativeTo)}` };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`;
+      return { ok: false, error: `${why}: ${reportPath(file, this.relativeTo)}` };
+    }
+    try {
+      const { data, info } = await sharp(file, { failOn: 'error' })
+        .rotate()
+        .resize({ width: this.size, height: this.size, fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .jpeg({ quality: JPEG_QUALITY, mozjpeg: true })
+        .toBuffer({ resolveWithObject: true });
+      return { ok: true, uri: `data:image/jpeg;base64,${data.toString('base64')}`, width: info.width, height: info.height };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, error: `cannot decode ${reportPath(file, this.relativeTo)}: ${message.split('\n')[0]}` };
+    }
+  }
+}
+
+const ROLE_LABEL: Readonly<Record<ImageRole, string>> = {
+  prompt: 'anti-aesthetic prompt',
+  baseline: 'baseline prompt',
+  input: 'input',
+};
+/** Left to right in a seed's row: what went in, what came out, what the plain prompt gave. */
+const ROLE_ORDER: readonly ImageRole[] = ['input', 'prompt', 'baseline'];
+
+const pct = (v: number) => `${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const STYLE = `
+:root{--pass:#1a7f37;--pass-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--beau:#8250df;--beau-bg:#fbefff;--err:#9a6700;--err-bg:#fff8c5;--line:#d0d7de;--muted:#59636e;--ink:#1f2328}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:#f6f8fa}
+header.run{background:#fff;border-bottom:1px solid var(--line);padding:18px 28px}
+header.run h1{margin:0 0 4px;font-size:22px}
+.meta{color:var(--muted);margin:0}
+.warn{color:var(--fail);font-weight:600}
+.chips{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0 0;padding:0;list-style:none}
+.chips li{border:1px solid var(--line);border-radius:999px;padding:3px 12px;background:#fff}
+.chips b{font-size:16px;margin-right:4px}
+.chips .pass{border-color:var(--pass);color:var(--pass)}
+.chips .fail{border-color:var(--fail);color:var(--fail)}
+.chips .beautified{border-color:var(--beau);color:#fff;background:var(--beau)}
+.chips .error{border-color:var(--err);color:var(--err)}
+main{padding:8px 28px 40px;max-width:1320px}
+h2{font-size:17px;margin:26px 0 8px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+h2.plain{font-family:inherit}
+table{border-collapse:collapse}
+table.index{width:100%;background:#fff;border:1px solid var(--line);border-radius:8px}
+table.index th,table.index td{text-align:left;padding:4px 10px;border-bottom:1px solid #eaeef2;vertical-align:top}
+th{font-weight:600;color:var(--muted);font-size:12px}
+a{color:#0969da}
+.badge{display:inline-block;border-radius:6px;padding:1px 8px;font-weight:700;font-size:12px;letter-spacing:.02em;text-transform:uppercase;white-space:nowrap}
+.badge.pass{background:var(--pass-bg);color:var(--pass);border:1px solid var(--pass)}
+.badge.fail{background:var(--fail-bg);color:var(--fail);border:1px solid var(--fail)}
+.badge.beautified{color:#fff;border:1px solid #5a32a3;background:repeating-linear-gradient(135deg,#8250df 0 8px,#6f42c1 8px 16px)}
+.badge.error{background:var(--err-bg);color:var(--err);border:1px solid var(--err)}
+article.test{background:#fff;border:1px solid var(--line);border-left:6px solid var(--c);border-radius:8px;margin:14px 0;padding:12px 18px 14px}
+article.pass{--c:var(--pass)}
+article.fail{--c:var(--fail)}
+article.error{--c:var(--err)}
+article.beautified{--c:var(--beau);border-color:var(--beau);box-shadow:0 0 0 2px var(--beau-bg)}
+article.beautified>header{background:repeating-linear-gradient(135deg,var(--beau-bg) 0 10px,#fff 10px 20px);margin:-12px -18px 8px;padding:12px 18px 8px;border-radius:0 8px 0 0}
+article h3{margin:0;font-size:16px;display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
+.where{color:var(--muted);font-size:12px;margin:2px 0 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.tags{display:inline-flex;gap:4px;flex-wrap:wrap}
+.tag{background:#eef1f4;border-radius:4px;padding:0 6px;font-size:11px;color:var(--muted)}
+ul.reasons{margin:8px 0;padding-left:20px}
+article.fail ul.reasons{color:#82071e}
+article.beautified ul.reasons{color:#512a97}
+article.error ul.reasons{color:#7d4e00}
+table.expect{margin:8px 0;width:100%}
+table.expect th,table.expect td{text-align:left;padding:3px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}
+table.expect code,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.ok{color:var(--pass);font-weight:600}
+.no{color:var(--fail);font-weight:600}
+.bt{color:var(--beau);font-weight:600}
+section.seed{border-top:1px solid #eaeef2;padding:10px 0 4px;display:grid;grid-template-columns:auto minmax(280px,1fr);gap:14px;align-items:start}
+section.seed h4{grid-column:1/-1;margin:0;font-size:13px;display:flex;gap:8px;align-items:center}
+.images{display:flex;gap:10px;flex-wrap:wrap;align-items:flex-start;width:calc(var(--t) * var(--n,2) + 10px * (var(--n,2) - 1));max-width:100%}
+figure{margin:0;width:min-content;min-width:120px;max-width:var(--t)}
+figure img{display:block;max-width:var(--t);max-height:var(--t);border-radius:4px;border:1px solid var(--line);background:#eee}
+figure.prompt img{outline:3px solid var(--c);outline-offset:-1px}
+figcaption{font-size:12px;color:var(--muted);margin-top:3px;overflow-wrap:anywhere}
+figcaption b{color:var(--ink)}
+.cache{display:inline-block;font-size:10px;border-radius:3px;padding:0 4px;margin-left:4px;border:1px solid var(--line)}
+.cache.hit{background:#ddf4ff;border-color:#54aeff;color:#0550ae}
+.missing{width:var(--t);height:calc(var(--t)*0.66);border:2px dashed var(--fail);border-radius:4px;background:repeating-linear-gradient(45deg,#fff 0 10px,#fff5f5 10px 20px);color:#82071e;display:flex;align-items:center;justify-content:center;text-align:center;padding:8px;font-size:12px;overflow:hidden;overflow-wrap:anywhere}
+.scores h5{margin:0 0 4px;font-size:12px;color:var(--muted);font-weight:600}
+.trait{margin:0 0 10px}
+.trait .name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;font-weight:600}
+.bar{display:grid;grid-template-columns:72px 1fr 44px;gap:6px;align-items:center;font-size:12px;height:18px}
+.bar .role{color:var(--muted)}
+.track{position:relative;height:12px;background:#eef1f4;border-radius:3px}
+.fill{position:absolute;left:0;top:0;bottom:0;border-radius:3px;background:#8c959f}
+.bar.prompt .fill{background:var(--fc,#0969da)}
+.bar.input .fill{background:#a8b3bf}
+.thr{position:absolute;top:-3px;bottom:-3px;width:0;border-left:2px solid var(--ink)}
+.thr::after{content:"";position:absolute;top:-4px;left:-5px;border:4px solid transparent;border-top-color:var(--ink)}
+.val{text-align:right;font-variant-numeric:tabular-nums}
+.thrs{font-size:11px;color:var(--muted);margin:1px 0 0 78px}
+table.judges th,table.judges td{padding:2px 8px 2px 0;text-align:left;font-size:12px}
+table.judges td.n{text-align:right;font-variant-numeric:tabular-nums}
+.none{color:var(--muted);font-style:italic}
+footer{color:var(--muted);font-size:12px;padding:0 28px 30px}
+`;
+
+/** Which expectations compare a trait, with this seed's outcome (for the threshold marks). */
+function marksFor(test: TestResult, trait: string, seed: number): { e: ExpectationResult; op: string; comparand: string; o: SeedOutcome }[] {
+  const out: { e: ExpectationResult; op: string; comparand: string; o: SeedOutcome }[] = [];
+  for (const e of test.expectations) {
+    const p = parseExpectationText(e.text);
+    if (!p || p.kind !== 'trait' || p.measure !== trait) continue;
+    const o = e.seeds.find((s) => s.seed === seed);
+    if (o) out.push({ e, op: p.op, comparand: p.comparand, o });
+  }
+  return out;
+}
+
+const OP_TEXT: Readonly<Record<string, string>> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥' };
+
+function traitBars(test: TestResult, trait: string, seed: number, byRole: Map<ImageRole, ImageRecord>): string {
+  const marks = marksFor(test, trait, seed);
+  const failed = marks.some((m) => !m.o.passed);
+  const beautified = marks.some((m) => m.o.beautified === true);
+  const fillColor = marks.length === 0 ? '' : beautified ? 'var(--beau)' : failed ? 'var(--fail)' : 'var(--pass)';
+  const rows: string[] = [];
+  for (const role of ['prompt', 'baseline', 'input'] as const) {
+    const img = byRole.get(role);
+    if (!img) continue;
+    const v = img.traits[trait];
+    const has = typeof v === 'number' && Number.isFinite(v);
+    const thr =
+      role === 'prompt'
+        ? marks
+            .filter((m) => Number.isFinite(m.o.against))
+            .map((m) => `<span class="thr" style="left:${pct(m.o.against)}" title="${h(`${OP_TEXT[m.op] ?? m.op} ${fmt(m.o.against)}`)}"></span>`)
+            .join('')
+        : '';
+    const fill = has ? `<span class="fill" style="width:${pct(v)}"></span>` : '';
+    const style = role === 'prompt' && fillColor ? ` style="--fc:${fillColor}"` : '';
+    rows.push(
+      `<div class="bar ${role}"${style}><span class="role">${h(role === 'prompt' ? 'prompt' : role)}</span><span class="track" role="img" aria-label="${h(
+        `${trait} of the ${ROLE_LABEL[role]} image: ${has ? fmt(v) : 'not measured'}`,
+      )}">${fill}${thr}</span><span class="val">${has ? fmt(v) : '—'}</span></div>`,
+    );
+  }
+  const legend = marks
+    .map((m) => {
+      const cls = m.o.passed ? 'ok' : m.o.beautified ? 'bt' : 'no';
+      const vs = /^\s*-?[\d.]+\s*$/.test(m.comparand) ? '' : ` (${h(m.comparand)})`;
+      return `<span class="${cls}">${h(`${OP_TEXT[m.op] ?? m.op} ${fmt(m.o.against)}`)}</span>${vs}`;
+    })
+    .join(' · ');
+  return `<div class="trait"><div class="name">${h(trait)}</div>${rows.join('')}${legend ? `<div class="thrs">threshold ${legend}</div>` : ''}</div>`;
+}
+
+function judgeTable(test: TestResult, seed: number, byRole: Map<ImageRole, ImageRecord>): string {
+  const roles = ROLE_ORDER.filter((r) => byRole.has(r));
+  const names: string[] = [];
+  for (const r of roles) for (const k of Object.keys(byRole.get(r)!.judges)) if (!names.includes(k)) names.push(k);
+  if (names.length === 0) return '';
+  const thresholds = new Map<string, string>();
+  for (const e of test.expectations) {
+    const p = parseExpectationText(e.text);
+    const o = e.seeds.find((s) => s.seed === seed);
+    if (p?.kind === 'judge' && o) {
+      const cls = o.passed ? 'ok' : o.beautified ? 'bt' : 'no';
+      const prev = thresholds.get(p.measure);
+      const mark = `<span class="${cls}">${h(`${OP_TEXT[p.op] ?? p.op} ${fmt(o.against)}`)}</span>`;
+      thresholds.set(p.measure, prev ? `${prev} · ${mark}` : mark);
+    }
+  }
+  const head = `<tr><th scope="col">judge</th>${roles.map((r) => `<th scope="col">${h(r)}</th>`).join('')}<th scope="col">threshold</th></tr>`;
+  const body = names
+    .map((n) => {
+      const cells = roles
+        .map((r) => {
+          const v = byRole.get(r)!.judges[n];
+          return `<td class="n">${typeof v === 'number' ? h(fmt(v)) : '—'}</td>`;
+        })
+        .join('');
+      return `<tr><th scope="row"><code>${h(n)}</code></th>${cells}<td>${thresholds.get(n) ?? ''}</td></tr>`;
+    })
+    .join('');
+  return `<h5>judges</h5><table class="judges">${head}${body}</table>`;
+}
+
+function seedVerdict(test: TestResult, seed: number): { cls: string; text: string } {
+  const outcomes = test.expectations.map((e) => e.seeds.find((s) => s.seed === seed)).filter((o): o is SeedOutcome => !!o);
+  if (outcomes.length === 0) return { cls: 'none', text: test.expectations.length === 0 ? 'no expectations' : 'not decided' };
+  if (outcomes.every((o) => o.passed)) return { cls: 'ok', text: 'met every expectation' };
+  if (outcomes.some((o) => o.beautified)) return { cls: 'bt', text: 'beautified against intent' };
+  const failed = outcomes.filter((o) => !o.passed).length;
+  return { cls: 'no', text: `missed ${plural(failed, 'expectation')}` };
+}
+
+/**
+ * An `images` test scores the user's files: no generator, no baseline, no input. Its images are called "image"
+ * rather than "anti-aesthetic prompt".
+ */
+const isImagesTest = (test: TestResult) => test.generator === undefined && test.images.every((i) => i.role === 'prompt');
+
+async function figure(img: ImageRecord | undefined, role: ImageRole, seed: number, test: TestResult, thumbs: Thumbnails, relativeTo: string): Promise<string> {
+  if (!img) return '';
+  const thumb = await thumbs.get(img.file);
+  const label = isImagesTest(test) ? 'image' : ROLE_LABEL[role];
+  const alt = `${label}${label === 'image' ? '' : ' image'}, seed ${seed}, test ${test.name}`;
+  const cache = img.cached ? '<span class="cache hit">cached</span>' : '<span class="cache">fresh</span>';
+  const caption = `<figcaption><b>${h(label)}</b>${cache}<br>${h(reportPath(img.file, relativeTo))}${
+    img.error ? `<br><span class="no">${h(img.error)}</span>` : ''
+  }</figcaption>`;
+  if (thumb.ok) {
+    return `<figure class="${role}"><img src="${thumb.uri}" width="${thumb.width}" height="${thumb.height}" alt="${h(alt)}">${caption}</figure>`;
+  }
+  const why = thumb.error;
+  return `<figure class="${role}"><div class="missing" role="img" aria-label="${h(`${alt}: image unavailable`)}">image unavailable<br>${h(why)}</div>${caption}</figure>`;
+}
+
+async function seedSection(test: TestResult, seed: number, thumbs: Thumbnails, relativeTo: string): Promise<string> {
+  const byRole = new Map<ImageRole, ImageRecord>();
+  for (const img of test.images) if (img.seed === seed && !byRole.has(img.role)) byRole.set(img.role, img);
+  // An edit's input is often recorded once; show it beside every seed.
+  if (!byRole.has('input')) {
+    const input = test.images.find((i) => i.role === 'input');
+    if (input) byRole.set('input', input);
+  }
+  const figures = await Promise.all(ROLE_ORDER.map((r) => figure(byRole.get(r), r, seed, test, thumbs, relativeTo)));
+  const traits = traitsUsed(test).map((t) => traitBars(test, t, seed, byRole));
+  const judges = judgeTable(test, seed, byRole);
+  const v = seedVerdict(test, seed);
+  const scores =
+    traits.length > 0 || judges
+      ? `${traits.length > 0 ? `<h5>traits</h5>${traits.join('')}` : ''}${judges}`
+      : '<p class="none">no trait or judge in the expectations</p>';
+  return `<section class="seed"><h4>seed ${h(String(seed))} <span class="${v.cls}">${h(v.text)}</span></h4><div class="images">${figures.join(
+    '',
+  )}</div><div class="scores">${scores}</div></section>`;
+}
+
+function seedsOf(test: TestResult): number[] {
+  const seeds = new Set<number>();
+  for (const i of test.images) if (i.role !== 'input') seeds.add(i.seed);
+  for (const e of test.expectations) for (const s of e.seeds) seeds.add(s.seed);
+  if (seeds.size === 0) for (const i of test.images) seeds.add(i.seed);
+  return [...seeds].sort((a, b) => a - b);
+}
+
+function expectationTable(test: TestResult): string {
+  if (test.expectations.length === 0) return '';
+  const rows = test.expectations
+    .map((e) => {
+      const passed = e.seeds.filter((s) => s.passed).length;
+      const beautified = !e.passed && e.seeds.some((s) => s.beautified);
+      const result = e.passed ? '<span class="ok">passed</span>' : beautified ? '<span class="bt">beautified</span>' : '<span class="no">failed</span>';
+      return `<tr><td>${e.line + 1}</td><td><code>expect ${h(e.text)}</code></td><td>${result} <span class="none">${passed}/${e.seeds.length} seeds</span></td><td>${h(
+        e.reason,
+      )}</td></tr>`;
+    })
+    .join('');
+  return `<table class="expect"><tr><th scope="col">line</th><th scope="col">expectation</th><th scope="col">result</th><th scope="col">reason</th></tr>${rows}</table>`;
+}
+
+const testId = (i: number) => `t${i + 1}`;
+
+async function testCard(test: TestResult, index: number, thumbs: Thumbnails, opts: Required<Pick<HtmlReportOptions, 'relativeTo'>>): Promise<string> {
+  const spec = reportPath(test.spec, opts.relativeTo);
+  const tags = test.tags.length > 0 ? `<span class="tags">${test.tags.map((t) => `<span class="tag">${h(t)}</span>`).join('')}</span>` : '';
+  const where = [
+    `${spec}:${test.line + 1}`,
+    test.generator ? `generator ${test.generator}` : '',
+    `seeds ${test.passRate.passed}/${test.passRate.total} passed (${test.passRate.required} required)`,
+    humanDuration(test.durationMs),
+  ]
+    .filter(Boolean)
+    .map(h)
+    .join(' · ');
+  const reasons = test.reasons.length > 0 ? `<ul class="reasons">${test.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : '';
+  const seeds = await Promise.all(seedsOf(test).map((s) => seedSection(test, s, thumbs, opts.relativeTo)));
+  // Image columns the same width in every seed's row, so the score columns line up.
+  const roles = new Set(test.images.map((i) => i.role)).size || 1;
+  return `<article class="test ${test.verdict}" id="${testId(index)}" aria-labelledby="${testId(index)}-h" style="--n:${roles}"><header><h3 id="${testId(index)}-h"><span class="badge ${
+    test.verdict
+  }">${h(VERDICT_LABEL[test.verdict])}</span> <span>${h(test.name)}</span> ${tags}</h3><p class="where">${where}</p></header>${reasons}${expectationTable(test)}${seeds.join(
+    '',
+  )}</article>`;
+}
+
+function summaryHeader(result: RunResult, title: string): string {
+  const s = result.summary;
+  const share = s.images > 0 ? Math.round((s.cachedImages / s.images) * 100) : 0;
+  const started = result.startedAt;
+  const chips = [
+    `<li><b>${result.tests.length}</b>${result.tests.length === 1 ? 'test' : 'tests'}</li>`,
+    `<li class="pass"><b>${s.passed}</b>passed</li>`,
+    `<li class="fail"><b>${s.failed}</b>failed</li>`,
+    `<li class="beautified"><b>${s.beautified}</b>beautified against intent</li>`,
+    `<li class="error"><b>${s.errors}</b>${s.errors === 1 ? 'error' : 'errors'}</li>`,
+    `<li><b>${s.images}</b>images, ${s.cachedImages} from the cache (${share}%)</li>`,
+    `<li><b>${h(humanDuration(s.durationMs))}</b>duration</li>`,
+  ].join('');
+  const cancelled = result.complete ? '' : ' · <span class="warn">cancelled: only the tests that finished are listed</span>';
+  return `<header class="run"><h1>${h(title)}</h1><p class="meta">started ${h(started)} · finished ${h(result.finishedAt)}${cancelled}</p><ul class="chips" aria-label="summary">${chips}</ul></header>`;
+}
+
+function indexTable(result: RunResult, relativeTo: string): string {
+  if (result.tests.length === 0) return '<p class="none">No tests ran.</p>';
+  const rows = result.tests
+    .map(
+      (t, i) =>
+        `<tr><td><span class="badge ${t.verdict}">${h(VERDICT_LABEL[t.verdict])}</span></td><td><a href="#${testId(i)}">${h(t.name)}</a></td><td><code>${h(
+          `${reportPath(t.spec, relativeTo)}:${t.line + 1}`,
+        )}</code></td><td>${t.passRate.passed}/${t.passRate.total}</td></tr>`,
+    )
+    .join('');
+  return `<table class="index"><tr><th scope="col">verdict</th><th scope="col">test</th><th scope="col">where</th><th scope="col">seeds passed</th></tr>${rows}</table>`;
+}
+
+/** The HTML report: a complete document, every image embedded, nothing fetched. */
+export async function htmlReport(result: RunResult, opts: HtmlReportOptions): Promise<string> {
+  const size = Math.round(Math.min(1024, Math.max(16, opts.thumbnailSize ?? DEFAULT_THUMBNAIL)));
+  const thumbs = new Thumbnails(size, opts.relativeTo);
+  const title = opts.title ?? 'Wabi run report';
+  // Group cards by spec file, files in the order they first appear.
+  const specs: string[] = [];
+  for (const t of result.tests) if (!specs.includes(t.spec)) specs.push(t.spec);
+  const sections = await Promise.all(
+    specs.map(async (spec) => {
+      const cards = await Promise.all(
+        result.tests.map((t, i) => (t.spec === spec ? testCard(t, i, thumbs, { relativeTo: opts.relativeTo }) : Promise.resolve(''))),
+      );
+      return `<section class="spec"><h2>${h(reportPath(spec, opts.relativeTo))}</h2>${cards.join('')}</section>`;
+    }),
+  );
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${h(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body style="--t:${size}px">
+${summaryHeader(result, title)}
+<main>
+<h2 id="index" class="plain">Tests</h2>
+${indexTable(result, opts.relativeTo)}
+${sections.join('\n')}
+</main>
+<footer>Generated by Wabi. Thumbnails are JPEG, at most ${size} px on the longest side; scores are calibrated 0..1 trait scores and raw judge values.</footer>
+</body>
+</html>
+`;
+}

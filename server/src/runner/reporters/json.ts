@@ -1,0 +1,187 @@
+// The JSON report of a run: a stable, versioned schema that CI scripts and dashboards can read.
+//
+// Schema `wabi-run-report`, version 1. Every key below is always present (absent values are `null`), keys come in
+// the order listed, `traits` and `judges` keys are sorted, tests keep the run's order. Paths are relative to the
+// report's `relativeTo` folder with `/` separators; lines and columns are 1-based. Numbers that are not finite
+// (NaN, Infinity) are written as `null`.
+//
+// {
+//   "schema": "wabi-run-report",
+//   "version": 1,
+//   "startedAt": "2026-05-01T10:00:00.000Z",   ISO 8601
+//   "finishedAt": "2026-05-01T10:00:12.300Z",
+//   "complete": true,                           false when the run was cancelled (tests = those that finished)
+//   "summary": { "tests", "passed", "failed", "beautified", "errors", "images", "cachedImages", "durationMs" },
+//   "tests": [{
+//     "name": "grainy cow",
+//     "spec": "specs/cows.wabi",
+//     "line": 5,                                the `test` header
+//     "tags": ["clarity_and_focus.film_artifacts"],
+//     "generator": "flux-dev" | null,
+//     "verdict": "pass" | "fail" | "beautified" | "error",
+//     "reasons": ["..."],                       empty for a pass
+//     "passRate": { "passed": 3, "total": 4, "required": 3 },
+//     "durationMs": 8123,
+//     "expectations": [{
+//       "text": "grain > baseline + 0.3", "line": 9, "column": 3, "passed": false, "reason": "...",
+//       "seeds": [{ "seed": 1, "value": 0.12, "against": 0.4, "passed": false, "beautified": true | false | null }]
+//     }],
+//     "images": [{
+//       "seed": 1, "role": "prompt" | "baseline" | "input", "file": ".wabi/cache/ab/abcd.png", "cached": true,
+//       "traits": { "blur": 0.1, ... every catalogue trait },
+//       "judges": { "clip(\"a rotten fruit\")": 0.27, ... },
+//       "error": "..." | null
+//     }]
+//   }]
+// }
+//
+// A change that removes or renames a key, or changes a value's meaning, raises `version`; added keys do not.
+import type { ExpectationResult, ImageRecord, RunResult, TestResult, Verdict } from '../results';
+import { reportPath } from './common';
+
+export const JSON_REPORT_SCHEMA = 'wabi-run-report';
+export const JSON_REPORT_VERSION = 1;
+
+export interface JsonReportOptions {
+  /** Folder the report's paths are relative to (usually the workspace root, or the report's own folder). */
+  readonly relativeTo: string;
+}
+
+export interface JsonReport {
+  readonly schema: typeof JSON_REPORT_SCHEMA;
+  readonly version: typeof JSON_REPORT_VERSION;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly complete: boolean;
+  readonly summary: {
+    readonly tests: number;
+    readonly passed: number;
+    readonly failed: number;
+    readonly beautified: number;
+    readonly errors: number;
+    readonly images: number;
+    readonly cachedImages: number;
+    readonly durationMs: number;
+  };
+  readonly tests: readonly JsonTest[];
+}
+
+export interface JsonTest {
+  readonly name: string;
+  readonly spec: string;
+  readonly line: number;
+  readonly tags: readonly string[];
+  readonly generator: string | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+  readonly passRate: { readonly passed: number; readonly total: number; readonly required: number };
+  readonly durationMs: number;
+  readonly expectations: readonly JsonExpectation[];
+  readonly images: readonly JsonImage[];
+}
+
+export interface JsonExpectation {
+  readonly text: string;
+  readonly line: number;
+  readonly column: number;
+  readonly passed: boolean;
+  readonly reason: string;
+  readonly seeds: readonly {
+    readonly seed: number;
+    readonly value: number | null;
+    readonly against: number | null;
+    readonly passed: boolean;
+    readonly beautified: boolean | null;
+  }[];
+}
+
+export interface JsonImage {
+  readonly seed: number;
+  readonly role: 'prompt' | 'baseline' | 'input';
+  readonly file: string;
+  readonly cached: boolean;
+  readonly traits: Readonly<Record<string, number | null>>;
+  readonly judges: Readonly<Record<string, number | null>>;
+  readonly error: string | null;
+}
+
+const num = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+function sortedScores(scores: Readonly<Record<string, number>>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const key of Object.keys(scores).sort()) out[key] = num(scores[key]);
+  return out;
+}
+
+function expectation(e: ExpectationResult): JsonExpectation {
+  return {
+    text: e.text,
+    line: e.line + 1,
+    column: e.character + 1,
+    passed: e.passed,
+    reason: e.reason,
+    seeds: e.seeds.map((s) => ({
+      seed: s.seed,
+      value: num(s.value),
+      against: num(s.against),
+      passed: s.passed,
+      beautified: s.beautified ?? null,
+    })),
+  };
+}
+
+function image(i: ImageRecord, relativeTo: string): JsonImage {
+  return {
+    seed: i.seed,
+    role: i.role,
+    file: reportPath(i.file, relativeTo),
+    cached: i.cached,
+    traits: sortedScores(i.traits),
+    judges: sortedScores(i.judges),
+    error: i.error ?? null,
+  };
+}
+
+function test(t: TestResult, relativeTo: string): JsonTest {
+  return {
+    name: t.name,
+    spec: reportPath(t.spec, relativeTo),
+    line: t.line + 1,
+    tags: [...t.tags],
+    generator: t.generator ?? null,
+    verdict: t.verdict,
+    reasons: [...t.reasons],
+    passRate: { passed: t.passRate.passed, total: t.passRate.total, required: t.passRate.required },
+    durationMs: t.durationMs,
+    expectations: t.expectations.map(expectation),
+    images: t.images.map((i) => image(i, relativeTo)),
+  };
+}
+
+/** The report as an object (what `jsonReport` serialises). */
+export function jsonReportObject(result: RunResult, opts: JsonReportOptions): JsonReport {
+  const s = result.summary;
+  return {
+    schema: JSON_REPORT_SCHEMA,
+    version: JSON_REPORT_VERSION,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    complete: result.complete,
+    summary: {
+      tests: result.tests.length,
+      passed: s.passed,
+      failed: s.failed,
+      beautified: s.beautified,
+      errors: s.errors,
+      images: s.images,
+      cachedImages: s.cachedImages,
+      durationMs: s.durationMs,
+    },
+    tests: result.tests.map((t) => test(t, opts.relativeTo)),
+  };
+}
+
+/** The JSON report, pretty-printed with two spaces and a final newline. */
+export function jsonReport(result: RunResult, opts: JsonReportOptions): string {
+  return JSON.stringify(jsonReportObject(result, opts), null, 2) + '\n';
+}
