@@ -1,9 +1,10 @@
 // The `wabi` command line: the same engine as the editor, for CI and terminals.
-// Exit codes: 0 success, 1 the specs have errors (or tests failed), 2 usage or configuration errors.
+// Exit codes: 0 success, 1 tests failed (or, for check, the specs have errors), 2 usage or configuration errors.
 import { UsageError } from './args';
 import { runCache } from './cache';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
+import { runRun } from './run';
 import { runTraits } from './traits';
 
 declare const WABI_VERSION: string | undefined;
@@ -12,6 +13,9 @@ const VERSION = typeof WABI_VERSION === 'string' ? WABI_VERSION : '0.1.0';
 const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic intent
 
 Usage:
+  wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--concurrency N] [--no-cache]
+           [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR]
+                                                 generate, score and judge the tests (exit 1 if any fails)
   wabi check [--json] [--quiet] [SPEC|DIR ...]   report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
   wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
@@ -34,6 +38,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
       case 'fmt':
       case 'format':
         return runFormat(rest, out, err);
+      case 'run':
+        return await runRun(rest, out, err);
       case 'traits':
         return await runTraits(rest, out, err);
       case 'cache':

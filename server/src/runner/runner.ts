@@ -2,6 +2,7 @@
 // generator, scores them (every trait, plus the judge measures the expectations read), decides the verdicts, and
 // reports progress as events. Images and scores go through a content-addressed store, so a run that is stopped
 // (cancelled, or killed) and started again redoes only what had not finished.
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
@@ -70,6 +71,8 @@ class Run {
     private readonly options: RunOptions,
   ) {
     this.limiter = new Limiter(Math.max(1, options.concurrency ?? 2));
+    // Every queued image and request listens for cancellation on the one signal.
+    if (options.signal) setMaxListeners(0, options.signal);
     this.totalImages = plans.reduce((n, p) => n + this.jobs(p).length, 0);
   }
 
