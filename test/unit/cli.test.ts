@@ -159,3 +159,43 @@ test('wabi traits --json scores every catalogue trait per image; a bad file gets
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('wabi run on the example: verdicts, exit 1, reports written, annotations under GitHub Actions, cached rerun', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-run-'));
+  try {
+    fs.cpSync(path.join(REPO, 'examples'), path.join(dir, 'examples'), { recursive: true });
+    // The polishing stand-in model imports sharp: resolve it from this repository.
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+    const env = { ...process.env, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dir };
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'run', ...args], { cwd: dir, env, encoding: 'utf8', timeout: 240_000 });
+    const r = run(['examples', '--reporter', 'json,junit,html', '--out', 'reports', '--provider', 'cpu']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^FAIL {2}examples\/editing\.wabi:20 {2}barely grainy/m);
+    assert.match(r.stderr, /^BEAUTIFIED {2}examples\/aligned-model\.wabi:10 {2}the model restores the grain away {2}\(.*moved toward conventional polish instead/m);
+    assert.match(r.stderr, /13 tests: 11 passed, 1 failed, 1 beautified against intent, 0 errors/);
+    const annotations = r.stdout.trim().split('\n');
+    assert.ok(annotations.some((l) => l.startsWith('::error file=examples/aligned-model.wabi,line=17,') && l.includes('title=beautified against intent')), r.stdout);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'reports/wabi-report.json'), 'utf8')) as { tests: Array<{ name: string; verdict: string; images: Array<{ traits: Record<string, number>; cached: boolean }> }> };
+    assert.equal(report.tests.length, 13);
+    assert.equal(report.tests.find((t) => t.name === 'barely grainy')?.verdict, 'fail');
+    assert.equal(Object.keys(report.tests[0].images[0].traits).length, TRAIT_NAMES.length);
+    assert.ok(fs.readFileSync(path.join(dir, 'reports/wabi-report.html'), 'utf8').includes('data:image/jpeg;base64,'));
+    assert.match(fs.readFileSync(path.join(dir, 'reports/wabi-junit.xml'), 'utf8'), /<testsuites [^>]*tests="13"/);
+
+    const again = run(['examples', '--reporter', 'json', '--out', 'reports', '--provider', 'cpu']);
+    assert.equal(again.status, 1);
+    type Report = { tests: Array<{ generator: string | null; images: Array<{ role: string; cached: boolean }> }> };
+    const second = JSON.parse(fs.readFileSync(path.join(dir, 'reports/wabi-report.json'), 'utf8')) as Report;
+    const generated = second.tests.filter((t) => t.generator !== null).flatMap((t) => t.images.filter((i) => i.role !== 'input'));
+    assert.ok(generated.length > 50 && generated.every((i) => i.cached), 'every generated image of the rerun is served from the cache');
+
+    const passing = run(['examples', '--filter', 'grainy night', '--provider', 'cpu']);
+    assert.equal(passing.status, 0, passing.stderr);
+    fs.writeFileSync(path.join(dir, 'bad.wabi'), 'test "t"\n  prompt p\n  expect grian > 0.5\n');
+    const bad = spawnSync(process.execPath, [CLI, 'run', 'bad.wabi'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    assert.equal(bad.status, 2, 'spec errors stop the run before anything is generated');
+    assert.match(bad.stderr, /bad\.wabi:3:10 error Unknown trait 'grian'/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
