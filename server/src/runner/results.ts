@@ -87,6 +87,8 @@ export interface RunResult {
   readonly complete: boolean;
   readonly tests: readonly TestResult[];
   readonly summary: RunSummary;
+  /** Milliseconds spent inside generators and inside scoring, summed over work that ran at the same time. */
+  readonly timings?: { readonly generateMs: number; readonly scoreMs: number };
 }
 
 /** Live progress, in the order things happen. Counts let a display show "12/40 images". */

@@ -22,8 +22,9 @@ import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunRes
 
 /** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
 export interface RunStore {
-  getImage(key: string): Promise<{ readonly file: string } | undefined>;
-  putImage(key: string, bytes: Buffer, ext: string, info: Readonly<Record<string, unknown>>): Promise<string>;
+  /** A stored image and the sha256 of its bytes (so a rerun need not read it again to find its scores). */
+  getImage(key: string): Promise<{ readonly file: string; readonly hash: string } | undefined>;
+  putImageEntry(key: string, bytes: Buffer, ext: string, info: Readonly<Record<string, unknown>>): Promise<{ readonly file: string; readonly hash: string }>;
   getScores(key: string): Promise<Measures | undefined>;
   putScores(key: string, value: Measures): Promise<void>;
 }
@@ -65,6 +66,9 @@ class Run {
   private readonly totalImages: number;
   private generated = 0;
   private scored = 0;
+  /** Time spent inside generators and inside scoring (summed over concurrent work). */
+  private generateMs = 0;
+  private scoreMs = 0;
 
   constructor(
     private readonly plans: readonly TestPlan[],
@@ -107,6 +111,7 @@ class Run {
       complete,
       tests: results,
       summary: summarise(results, Date.now() - this.started),
+      timings: { generateMs: Math.round(this.generateMs), scoreMs: Math.round(this.scoreMs) },
     };
     this.emit({ type: 'run-finished', result });
     return result;
@@ -159,7 +164,7 @@ class Run {
   }
 
   /** The image file for a job: the user's file, a stored image, or a freshly generated and stored one. */
-  private async acquire(plan: TestPlan, job: ImageJob): Promise<{ file: string; cached: boolean }> {
+  private async acquire(plan: TestPlan, job: ImageJob): Promise<{ file: string; cached: boolean; hash?: string }> {
     if (job.file) {
       await fs.promises.access(job.file).catch(() => {
         throw new Error(`${job.role === 'input' ? 'input image' : 'image'} ${job.file} cannot be read`);
@@ -186,21 +191,24 @@ class Run {
       inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
     });
     const hit = await this.options.store.getImage(key);
-    let file: string;
-    if (hit) file = hit.file;
+    let entry: { file: string; hash: string };
+    if (hit) entry = hit;
     else {
       let made;
+      const t0 = performance.now();
       try {
         made = await generator.generate(request, this.options.signal);
       } catch (e) {
         const why = e instanceof GenerationError ? e.message : e instanceof Error ? e.message : String(e);
         throw new Error(`generator '${def.name}' failed for seed ${job.seed} (${job.role} image): ${why}`);
+      } finally {
+        this.generateMs += performance.now() - t0;
       }
-      file = await this.options.store.putImage(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
+      entry = await this.options.store.putImageEntry(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
     }
     this.generated++;
     this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: !!hit, done: this.generated, total: this.totalImages });
-    return { file, cached: !!hit };
+    return { file: entry.file, cached: !!hit, hash: entry.hash };
   }
 
   private generator(def: Definition): Generator {
@@ -214,27 +222,34 @@ class Run {
   }
 
   /** Trait scores of every image (stored by content), and the judge measures the test reads. */
-  private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string }[]): Promise<Measures[]> {
-    const hashes = await Promise.all(files.map((f) => readableHash(f.file, 'image')));
+  private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string; hash?: string }[]): Promise<Measures[]> {
+    const hashes = await Promise.all(files.map((f) => f.hash ?? readableHash(f.file, 'image')));
     const keys = hashes.map((h) => scoreKey(h, { traits: TRAITS_VERSION }));
     const stored = await Promise.all(keys.map((k) => this.options.store.getScores(k)));
     const missing = stored.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
     const traits: Array<Readonly<Record<string, number>>> = stored.map((s) => s?.traits ?? {});
     if (missing.length > 0) {
       const scorer = await this.traitScorer();
-      let k = 0;
-      for await (const r of scorer.scoreFiles(missing.map((i) => files[i].file), this.options.signal)) {
-        const i = missing[k++];
-        if (isFailure(r)) throw new ImageError(r.file, r.error);
-        traits[i] = r.traits;
-        await this.options.store.putScores(keys[i], { traits: r.traits, judges: {} });
+      const t0 = performance.now();
+      try {
+        let k = 0;
+        for await (const r of scorer.scoreFiles(missing.map((i) => files[i].file), this.options.signal)) {
+          const i = missing[k++];
+          if (isFailure(r)) throw new ImageError(r.file, r.error);
+          traits[i] = r.traits;
+          await this.options.store.putScores(keys[i], { traits: r.traits, judges: {} });
+        }
+      } finally {
+        this.scoreMs += performance.now() - t0;
       }
     }
     for (let i = 0; i < jobs.length; i++) {
       this.scored++;
       this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, done: this.scored, total: this.totalImages });
     }
+    const t1 = performance.now();
     const judges = await this.judgeMeasures(plan, files.map((f) => f.file));
+    this.scoreMs += performance.now() - t1;
     return traits.map((t, i) => ({ traits: completeTraits(t), judges: judges[i] }));
   }
 
