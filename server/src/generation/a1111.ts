@@ -8,9 +8,8 @@
 // /sdapi/v1/sd-models whether the server has it and fails with the list if it does not.
 // A server started with --api-auth takes HTTP Basic credentials: give them in the URL (`http://user:pass@host:7860`);
 // they are sent in the Authorization header and left out of messages and the identity.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeBase64Image, describeBytes, imageFormat } from './files';
+import { decodeBase64Image, describeBytes, readInputImage } from './files';
 import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { parseJson, redact, request, type RetryPolicy } from './http';
 import { Limiter } from './limiter';
@@ -198,19 +197,8 @@ function checkpointNames(m: SdModel): string[] {
 }
 
 async function readInput(file: string): Promise<Buffer> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new GenerationError(BACKEND, `cannot read the input image ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
-  }
-  const format = imageFormat(bytes);
-  if (!format) throw new GenerationError(BACKEND, `the input image ${file} is not an image: ${describeBytes(bytes)}`);
-  if (format === 'png' || format === 'jpeg' || format === 'webp') return bytes;
-  // The web UI decodes init images with PIL, which may lack AVIF/HEIF/TIFF variants: send a PNG.
-  const { default: sharp } = await import('sharp');
-  return sharp(bytes).png().toBuffer();
+  // The web UI decodes init images with PIL, which may lack AVIF/HEIF/TIFF variants: those are sent as PNG.
+  return (await readInputImage(BACKEND, file)).bytes;
 }
 
 /** `info` is a JSON string; a server that sends something else still produced an image, so keep what there is. */

@@ -1,6 +1,7 @@
 // The `files` kind: tests score images that already exist, matched by their `images` glob. Nothing is generated.
 // Also home to the image sniffing the generating backends share: a backend's answer counts only when its bytes
 // start like an image file.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from '../files/glob';
 import { nodeHost } from '../language/host';
@@ -75,4 +76,21 @@ export function decodeBase64Image(backend: string, what: string, text: unknown):
   const bytes = Buffer.from(b64, 'base64');
   if (!imageFormat(bytes)) throw new GenerationError(backend, `${what} is not an image: ${describeBytes(bytes)}`);
   return bytes;
+}
+
+/** An input image for an HTTP backend: PNG, JPEG and WebP as they are, any other image format converted to PNG
+ *  (web UIs and image APIs accept those three). Unreadable and non-image files are errors naming the backend. */
+export async function readInputImage(backend: string, file: string): Promise<{ bytes: Buffer; format: 'png' | 'jpeg' | 'webp' }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new GenerationError(backend, `cannot read the input image ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
+  }
+  const format = imageFormat(bytes);
+  if (!format) throw new GenerationError(backend, `the input image ${file} is not an image: ${describeBytes(bytes)}`);
+  if (format === 'png' || format === 'jpeg' || format === 'webp') return { bytes, format };
+  const { default: sharp } = await import('sharp');
+  return { bytes: await sharp(bytes).png().toBuffer(), format: 'png' };
 }

@@ -12,9 +12,8 @@
 // The API key comes from the environment variable named by `api-key-env` (default OPENAI_API_KEY) or the editor's
 // secret storage, never from the spec. It travels only in the Authorization header of requests to `url`, and is
 // removed from any error text (some servers echo it).
-import * as fs from 'node:fs';
 import type { BackendOptions } from './a1111';
-import { decodeBase64Image, describeBytes, imageFormat } from './files';
+import { decodeBase64Image, describeBytes, imageFormat, readInputImage } from './files';
 import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { parseJson, redact, request, type HttpResponse, type RetryPolicy } from './http';
 import { Limiter } from './limiter';
@@ -170,18 +169,7 @@ function withoutKey(e: unknown, key: string): GenerationError {
 }
 
 async function readInput(file: string): Promise<{ bytes: Buffer; type: string; name: string }> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new GenerationError(BACKEND, `cannot read the input image ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
-  }
-  const format = imageFormat(bytes);
-  if (!format) throw new GenerationError(BACKEND, `the input image ${file} is not an image: ${describeBytes(bytes)}`);
-  if (format === 'png' || format === 'jpeg' || format === 'webp')
-    return { bytes, type: `image/${format}`, name: `input.${format === 'jpeg' ? 'jpg' : format}` };
-  // The edits endpoint takes PNG, JPEG and WebP.
-  const { default: sharp } = await import('sharp');
-  return { bytes: await sharp(bytes).png().toBuffer(), type: 'image/png', name: 'input.png' };
+  // The edits endpoint takes PNG, JPEG and WebP; other formats arrive converted to PNG.
+  const { bytes, format } = await readInputImage(BACKEND, file);
+  return { bytes, type: `image/${format}`, name: `input.${format === 'jpeg' ? 'jpg' : format}` };
 }
