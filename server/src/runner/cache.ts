@@ -9,11 +9,16 @@
 // the key names the file.
 //
 // Atomicity: every file is written to a temp file in its final folder (`.tmp-<pid>-<random>`, opened exclusively),
-// fsynced, then moved to its final name in one step (rename, or link for images, below), and the folder is fsynced
-// (best effort: some platforms cannot open a folder). So a final name only ever names complete bytes, whatever
-// moment the process dies at; what a kill leaves is a temp file, swept once it is an hour old. An image entry is
-// valid only when its metadata exists and the image beside it has the size the metadata records; the image is
-// committed first and the metadata last, so metadata presence is the commit marker.
+// then moved to its final name in one step (rename, or link for images, below). So a final name only ever names
+// complete bytes, whatever moment the process dies at (a killed process's writes stay in the page cache); what a
+// kill leaves is a temp file, swept once it is an hour old. An image entry is valid only when its metadata exists
+// and the image beside it has the size the metadata records; the image is committed first and the metadata last,
+// so metadata presence is the commit marker.
+//
+// Durability against power loss costs a sync each, so only what needs it gets one: an image's bytes are synced
+// before it is linked in (regenerating can take minutes), and the folder is synced after the metadata is renamed
+// in, which makes both entries durable. Metadata whose bytes are lost reads as unparseable, and so as a miss.
+// Scores are not synced: they are recomputed in milliseconds, and a torn one reads as a miss.
 //
 // Concurrent writers of one image key (two runs at once, the editor and the CLI): the image is committed with
 // link(), which fails if the name exists, so the first complete image wins and a later writer adopts it (hashes
@@ -269,7 +274,7 @@ export class ResultCache {
       ['.gitignore', '*\n'],
       ['CACHEDIR.TAG', `Signature: 8a477f597d28d172789f06886806bc55\n# ${CACHEDIR_NOTE}`],
     ]) {
-      if (!fs.existsSync(path.join(abs, name))) await writeAtomic(abs, path.join(abs, name), text).catch(() => undefined);
+      if (!fs.existsSync(path.join(abs, name))) await writeAtomic(abs, path.join(abs, name), text, false).catch(() => undefined);
     }
     await cache.walk(() => undefined);
     return cache;
@@ -317,7 +322,7 @@ export class ResultCache {
       hash = sha256(existing);
     }
     const meta: ImageMeta = { v: CACHE_SCHEMA_VERSION, key, ext: e, size, sha256: hash, created: new Date().toISOString(), info: infoCopy };
-    await writeAtomic(dir, path.join(dir, `${key}.json`), JSON.stringify(meta, null, 1));
+    await writeAtomic(dir, path.join(dir, `${key}.json`), JSON.stringify(meta, null, 1), true);
     return { key, file, ext: e, size, hash, info: infoCopy, created: meta.created };
   }
 
@@ -334,7 +339,7 @@ export class ResultCache {
     const entry: ScoreEntry = { v: CACHE_SCHEMA_VERSION, key, created: new Date().toISOString(), value };
     const text = JSON.stringify(entry);
     const dir = await this.ensureShard('scores', key);
-    await writeAtomic(dir, path.join(dir, `${key}.json`), text);
+    await writeAtomic(dir, path.join(dir, `${key}.json`), text, false);
   }
 
   /** Counts entries and bytes, and removes temp files over an hour old. Reads no entry's contents. */
@@ -437,8 +442,8 @@ export class ResultCache {
     try {
       if (this.canLink) {
         try {
+          // The folder is synced once the metadata is renamed in beside it.
           await fs.promises.link(tmp, file);
-          await fsyncDir(dir);
           return true;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -448,7 +453,6 @@ export class ResultCache {
         }
       }
       await renameRetrying(tmp, file);
-      await fsyncDir(dir);
       return true;
     } finally {
       await fs.promises.unlink(tmp).catch(() => undefined); // after link(), or a failed rename
@@ -546,8 +550,8 @@ function isScoreEntry(x: unknown, key: string): x is ScoreEntry {
   return typeof e === 'object' && e !== null && e.v === CACHE_SCHEMA_VERSION && e.key === key && 'value' in e;
 }
 
-/** Writes `data` to a new temp file in `dir` and fsyncs it; returns its path. */
-async function writeTemp(dir: string, data: string | Uint8Array): Promise<string> {
+/** Writes `data` to a new temp file in `dir`, fsynced when `sync`; returns its path. */
+async function writeTemp(dir: string, data: string | Uint8Array, sync = true): Promise<string> {
   const tmp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
   let fh: fs.promises.FileHandle;
   try {
@@ -560,7 +564,7 @@ async function writeTemp(dir: string, data: string | Uint8Array): Promise<string
   }
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
     await fs.promises.unlink(tmp).catch(() => undefined);
@@ -570,16 +574,16 @@ async function writeTemp(dir: string, data: string | Uint8Array): Promise<string
   return tmp;
 }
 
-/** Replaces `file` with `data` in one step: temp file, fsync, rename, fsync the folder. */
-async function writeAtomic(dir: string, file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTemp(dir, data);
+/** Replaces `file` with `data` in one step: temp file, rename; then, when `syncFolder`, fsync the folder. */
+async function writeAtomic(dir: string, file: string, data: string | Uint8Array, syncFolder: boolean): Promise<void> {
+  const tmp = await writeTemp(dir, data, false);
   try {
     await renameRetrying(tmp, file);
   } catch (e) {
     await fs.promises.unlink(tmp).catch(() => undefined);
     throw e;
   }
-  await fsyncDir(dir);
+  if (syncFolder) await fsyncDir(dir);
 }
 
 /** rename(), retried briefly where Windows refuses to replace a file another process has open. */
