@@ -406,7 +406,7 @@ test('safety: the repository examples and the reference snippets are fixed point
   const root = repoRoot();
   assert.ok(root, 'repository root not found');
   const examples = path.join(root, 'examples');
-  const files = fs.existsSync(examples) ? fs.readdirSync(examples).filter((f) => f.endsWith('.wabi')) : [];
+  const files = fs.existsSync(examples) ? fs.readdirSync(examples).filter((f) => f.endsWith('.wabi') && fs.statSync(path.join(examples, f)).isFile()) : [];
   for (const f of files) {
     const text = fs.readFileSync(path.join(examples, f), 'utf8');
     assert.equal(checkSafe(text), text, `examples/${f} is not formatted`);

@@ -114,7 +114,7 @@ function findRepoRoot(): string {
 
 const REPO = findRepoRoot();
 const EXAMPLES: Record<string, string> = {};
-for (const f of fs.readdirSync(path.join(REPO, 'examples')).filter((n) => n.endsWith('.wabi')).sort()) {
+for (const f of fs.readdirSync(path.join(REPO, 'examples')).filter((n) => n.endsWith('.wabi') && fs.statSync(path.join(REPO, 'examples', n)).isFile()).sort()) {
   EXAMPLES[f] = fs.readFileSync(path.join(REPO, 'examples', f), 'utf8');
 }
 

@@ -55,6 +55,9 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
       graphOptimizationLevel: options.optimization ?? 'all',
       logSeverityLevel: 4,
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      // onnxruntime's worker threads otherwise spin for a while after every run, taking the cores that decoding
+      // (sharp) and the result store need between batches: on 2 cores that halved scoring throughput in a run.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
     try {
       const session =
