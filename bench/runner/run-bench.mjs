@@ -24,7 +24,7 @@
 //
 //   npm run bench:runner
 //   node bench/runner/run-bench.mjs --tests 400 --concurrency 2       # memory at 50/100/200/400 tests
-//   node bench/runner/run-bench.mjs --what-if no-fsync,sync-images-only --fs-ops --cpu-prof --concurrency 1
+//   node bench/runner/run-bench.mjs --what-if no-fsync,sync-images-only,spin --fs-ops --cpu-prof --concurrency 1
 //   node bench/runner/run-bench.mjs --help
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,7 +54,7 @@ const { values: opt } = parseArgs({
     'memory-at': { type: 'string', default: '50,100,200,400' },
     'what-if': { type: 'string', default: '' },
     'no-fsync': { type: 'boolean', default: false },
-    'no-spin': { type: 'boolean', default: false },
+    spin: { type: 'boolean', default: false },
     'sync-images-only': { type: 'boolean', default: false },
     'fs-ops': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
@@ -83,9 +83,9 @@ if (opt.help) {
   --memory-at LIST     RSS samples after these many finished tests (default 50,100,200,400; those <= N)
   --what-if LIST       diagnostics: one more cold run (concurrency 1) per item, with the runner unchanged but
                        no-fsync: every FileHandle.sync() a no-op (what the store's durability costs)
-                       sync-images-only: only the image bytes synced (metadata, scores and folders not)
-                       no-spin: onnxruntime's threads not spinning after each inference (what they take
-                       from the store's file calls on a small machine)
+                       sync-images-only: only the image bytes synced (no folder or other file syncs)
+                       spin: onnxruntime's threads spinning after each run, as before the trait session
+                       turned that off (what spinning takes from decoding and the store on a small machine)
   --cpu-prof           also profile a cold (concurrency 1) and a cached run with node --cpu-prof; prints where the
                        runner's own CPU time goes (profiles kept under out/bench-runner/prof/)
   --fs-ops             also time every file call of a cold run (concurrency 1): count and wall time per kind
@@ -167,13 +167,26 @@ if (opt.child) {
     };
     proto.datasync = proto.sync;
   }
-  if (opt['no-spin']) {
-    // The what-if: onnxruntime's intra- and inter-op threads sleep when idle instead of spinning for a while.
+  if (opt.spin) {
+    // The what-if: onnxruntime's intra- and inter-op threads spin for a while after each run (its default).
     const ort = require('onnxruntime-node');
     const create = ort.InferenceSession.create;
     ort.InferenceSession.create = function (model, options = {}) {
-      const extra = { ...options.extra, session: { ...options.extra?.session, intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+      const extra = { ...options.extra, session: { ...options.extra?.session, intra_op: { allow_spinning: '1' }, inter_op: { allow_spinning: '1' } } };
       return create.call(this, model, { ...options, extra });
+    };
+  }
+  // Every run counts the syncs (FileHandle.sync() is the store's only way of syncing).
+  let syncs = 0;
+  {
+    const { promises } = await import('node:fs');
+    const fh = await promises.open(opt.bundle, 'r');
+    const proto = Object.getPrototypeOf(fh);
+    await fh.close();
+    const sync = proto.sync;
+    proto.sync = function (...args) {
+      syncs++;
+      return sync.apply(this, args);
     };
   }
   // Diagnostic: count and time every promise-based file call (the store's), by kind.
@@ -188,7 +201,10 @@ if (opt.child) {
       obj[name] = async function (...args) {
         const s = performance.now();
         try {
-          return await f.apply(this, args);
+          const r = await f.apply(this, args);
+          // A FileHandle's close is its own property, not the prototype's: wrapped on each handle opened.
+          if (name === 'open' && typeof r?.close === 'function') wrap(r, 'close', 'handle.close');
+          return r;
         } finally {
           const o = (fsOps[label] ??= { calls: 0, ms: 0 });
           o.calls++;
@@ -197,7 +213,7 @@ if (opt.child) {
       };
     };
     for (const n of ['open', 'mkdir', 'link', 'rename', 'unlink', 'readFile', 'stat', 'lstat', 'readdir', 'access']) wrap(promises, n, n);
-    for (const n of ['writeFile', 'sync', 'close', 'read', 'stat']) wrap(proto, n, `handle.${n}`);
+    for (const n of ['writeFile', 'sync', 'read', 'stat']) wrap(proto, n, `handle.${n}`);
   }
   const start = procMemory();
   const t0 = performance.now();
@@ -307,6 +323,7 @@ if (opt.child) {
       storeCalls,
       cpuMs: (cpu.user + cpu.system) / 1000,
       events,
+      syncs,
       fsOps,
       resultJsonKiB: Buffer.byteLength(JSON.stringify(result)) / 1024,
       memory: { startRssMiB: start.rssMiB, endRssMiB: end.rssMiB, peakRssMiB: end.hwmMiB, heapAfterMiB: heapAfter, samples },
@@ -477,6 +494,7 @@ function distinctImages(store) {
   const hashes = new Set();
   let entries = 0;
   let bytes = 0;
+  const sizes = [];
   const imgs = join(store, 'images');
   for (const shard of readdirSync(imgs)) {
     for (const f of readdirSync(join(imgs, shard))) {
@@ -485,9 +503,12 @@ function distinctImages(store) {
       const meta = JSON.parse(readFileSync(join(imgs, shard, f), 'utf8'));
       hashes.add(meta.sha256);
       bytes += meta.size;
+      sizes.push([meta.size, join(imgs, shard, `${meta.key}.${meta.ext}`)]);
     }
   }
-  return { entries, distinct: hashes.size, meanKiB: bytes / Math.max(1, entries) / 1024 };
+  const mean = bytes / Math.max(1, entries);
+  const typical = sizes.sort((a, b) => Math.abs(a[0] - mean) - Math.abs(b[0] - mean))[0]?.[1];
+  return { entries, distinct: hashes.size, meanKiB: mean / 1024, typical };
 }
 
 /** What one fsync costs on the disk under the temp folder: a file of `kib` KiB written and synced, and a folder
@@ -529,6 +550,7 @@ for (const c of concurrencies) {
   const cold = child('cold', c, store);
   const d = distinctImages(store);
   log(`  ${fmt(cold.wallMs / 1000)} s, ${cold.images} images (${d.distinct} distinct of ${d.entries} stored), generate ${fmt(cold.generateMs / 1000)} s, score ${fmt(cold.scoreMs / 1000)} s, verdicts ${JSON.stringify(cold.verdicts)}`);
+  if (cold.firstError) log(`  a test could not be decided: ${cold.firstError}`);
   const cached = [];
   for (let r = 0; r < cachedRounds; r++) {
     const x = child('cached', c, store);
@@ -542,10 +564,8 @@ log(`fsync on this disk: ${fmt(probe.fileMs, 2)} ms a ${probe.kib} KiB file, ${f
 
 /** The store's calls alone, in this quiet process (no generator or trait model running beside them): what each
  *  costs by itself, to compare with what the same calls cost inside the run. */
-async function storeProbe(sampleStore, n = 60) {
-  const imgs = join(sampleStore, 'images');
-  const shard = readdirSync(imgs)[0];
-  const png = readFileSync(join(imgs, shard, readdirSync(join(imgs, shard)).find((f) => f.endsWith('.png'))));
+async function storeProbe(imageFile, n = 60) {
+  const png = readFileSync(imageFile);
   const cache = await wabi.ResultCache.open(join(dir, 'store-probe'));
   const traits = Object.fromEntries(wabi.TRAITS.map((t, i) => [t.name, (i + 1) / 19]));
   const keys = Array.from({ length: n }, (_, i) => createHash('sha256').update(`probe ${i}`).digest('hex'));
@@ -570,11 +590,11 @@ async function storeProbe(sampleStore, n = 60) {
     getScoresMs: await timed((k) => cache.getScores(k)),
   };
 }
-const quietStore = await storeProbe(join(dir, `store-c${concurrencies[0]}`));
+const quietStore = await storeProbe(runs[0].distinct.typical);
 log(`store calls alone (medians): putImageEntry ${fmt(quietStore.putImageEntryMs, 2)} ms, putScores ${fmt(quietStore.putScoresMs, 2)} ms, getImage ${fmt(quietStore.getImageMs, 2)} ms, getScores ${fmt(quietStore.getScoresMs, 2)} ms; sha256 of ${fmt(quietStore.imageKiB, 0)} KiB ${fmt(quietStore.sha256Ms, 2)} ms`);
 
 // Optional: the same cold run with fsync a no-op, to show what the store's durability costs per image.
-const WHAT_IF = { 'no-fsync': 'c=1, fsync off (what-if)', 'sync-images-only': 'c=1, only images synced (what-if)', 'no-spin': 'c=1, ort not spinning (what-if)' };
+const WHAT_IF = { 'no-fsync': 'c=1, fsync off (what-if)', 'sync-images-only': 'c=1, only image bytes synced (what-if)', spin: 'c=1, onnxruntime spinning (what-if)' };
 const whatIfs = [];
 for (const w of opt['what-if'].split(',').filter(Boolean)) {
   if (!WHAT_IF[w]) throw new Error(`--what-if: '${w}' is not one of ${Object.keys(WHAT_IF).join(', ')}`);
@@ -707,6 +727,7 @@ function figures(run) {
           }
         : undefined,
     store: { ms: c.storeMs, calls: c.storeCalls },
+    syncs: c.syncs,
     cached: {
       runMs: cachedWall,
       planMs: cachedPlan,
@@ -804,8 +825,11 @@ console.log('\n' + table([
     ...whatIfRows.map((w) => `${fmt(w.store.ms[k] / Math.max(1, w.store.calls[k]), 2)} ms`),
   ]),
 ]));
-console.log(`'alone': the same calls with a real image of ${fmt(quietStore.imageKiB, 0)} KiB in this quiet process, medians (sha256 of the image: ${fmt(quietStore.sha256Ms, 2)} ms).`);
-console.log(`fsync on this disk (alone): ${fmt(probe.fileMs, 2)} ms a ${probe.kib} KiB file (the mean image), ${fmt(probe.smallFileMs, 2)} ms a 600-byte file, ${fmt(probe.folderMs, 2)} ms a folder.\nA new image syncs 2 files (image, metadata) and 2 folders; a score 1 file and 1 folder: 6 fsyncs per generated image.`);
+console.log(`'alone': the same calls in this quiet process with an image of the run of the mean size (${fmt(quietStore.imageKiB, 0)} KiB), medians; sha256 of it ${fmt(quietStore.sha256Ms, 2)} ms.`);
+console.log(
+  `fsync on this disk (alone): ${fmt(probe.fileMs, 2)} ms a ${probe.kib} KiB file (the mean image), ${fmt(probe.smallFileMs, 2)} ms a 600-byte file, ${fmt(probe.folderMs, 2)} ms a folder;\n` +
+    `the cold run made ${fmt(storeRow.syncs / storeRow.images, 2)} syncs per image (${storeRow.syncs} in all).`,
+);
 console.log('\n' + table([
   ['cached rerun', 'plan', 'runTests', 'ms/image', 'process', 'peak RSS'],
   ...rows.map((r) => [`concurrency ${r.concurrency}`, `${fmt(r.cached.planMs, 0)} ms`, `${fmt(r.cached.runMs, 0)} ms`, fmt(r.cached.msPerImage, 3), `${fmt(r.cached.processMs, 0)} ms`, `${fmt(r.memory.cachedPeakRssMiB, 0)} MiB`]),
