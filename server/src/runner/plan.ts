@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { isTraitName, type TraitName } from '../catalogue/traits';
 import { listImages } from '../generation/files';
 import type { Block, Comparand, Expectation, Measure, Property, TestBlock } from '../language/ast';
+import { splitLines } from '../language/lexer';
 import type { Analysis, Definition } from '../language/model';
 
 export interface PlannedExpectation {
@@ -52,11 +53,19 @@ const DEFAULT_SIZE = 1024;
 /** Plans every test of an analysed spec. `seedsOverride` replaces every test's seeds (the CLI's --seeds). */
 export function planTests(analysis: Analysis, seedsOverride?: readonly number[]): TestPlan[] {
   const defaults = analysis.file.blocks.find((b) => b.kind === 'defaults');
-  const lines = analysis.file.text.split(/\r\n|\r|\n/);
-  return analysis.tests.map((t) => planTest(t, defaults, analysis, lines, seedsOverride));
+  const lines = splitLines(analysis.file.text);
+  const judges = judgeDefinitions(analysis);
+  return analysis.tests.map((t) => planTest(t, defaults, analysis, lines, judges, seedsOverride));
 }
 
-function planTest(t: TestBlock, defaults: Block | undefined, analysis: Analysis, lines: readonly string[], seedsOverride?: readonly number[]): TestPlan {
+function planTest(
+  t: TestBlock,
+  defaults: Block | undefined,
+  analysis: Analysis,
+  lines: readonly string[],
+  judges: ReadonlyMap<string, Definition>,
+  seedsOverride?: readonly number[],
+): TestPlan {
   const own = (key: string) => last(t.properties, key);
   const setting = (key: string) => own(key) ?? (defaults ? last(defaults.properties, key) : undefined);
   const text = (p: Property | undefined) => (p && (p.value.type === 'text' || p.value.type === 'word') ? p.value.text : undefined);
@@ -107,7 +116,7 @@ function planTest(t: TestBlock, defaults: Block | undefined, analysis: Analysis,
     expectations,
     requestedTraits: requestedTraits(expectations.map((e) => e.expect)),
     judgeMeasures: judgeMeasures(expectations.map((e) => e.expect)),
-    judgeDefinitions: judgeDefinitions(analysis),
+    judgeDefinitions: judges,
   };
 }
 

@@ -1,6 +1,7 @@
 // Small helpers the reporters share: report paths, 1-based positions, and reading which measure an expectation
 // compares (the HTML report draws bars for the traits the expectations use).
 import * as path from 'node:path';
+import { parse } from '../../language/parser';
 import type { ExpectationResult, TestResult, Verdict } from '../results';
 
 /**
@@ -30,39 +31,17 @@ export interface ParsedExpectation {
   readonly comparand: string;
 }
 
-/**
- * Reads `measure op comparand` from an expectation's text. The measure is a bare name (a trait) or a call whose
- * argument list may hold quoted strings with parentheses or operators in them. Returns undefined for text that has
- * no comparison (the reporters then show the text only).
- */
+/** Reads `measure op comparand` from an expectation's text with the spec parser itself, so reports and specs
+ *  share one grammar. Returns undefined for text that is not a complete comparison (the reporters then show the
+ *  text only). */
 export function parseExpectationText(text: string): ParsedExpectation | undefined {
-  const s = text.trim();
-  const name = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(s);
-  if (!name) return undefined;
-  let i = name[0].length;
-  let kind: 'trait' | 'judge' = 'trait';
-  let j = i;
-  while (j < s.length && s[j] === ' ') j++;
-  if (s[j] === '(') {
-    kind = 'judge';
-    let depth = 0;
-    let quote: string | undefined;
-    for (; j < s.length; j++) {
-      const c = s[j];
-      if (quote) {
-        if (c === '\\') j++;
-        else if (c === quote) quote = undefined;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '(') depth++;
-      else if (c === ')' && --depth === 0) break;
-    }
-    if (depth !== 0 && j >= s.length) return undefined;
-    i = j + 1;
-  }
-  const measure = s.slice(0, i).trim();
-  const rest = /^\s*(<=|>=|<|>)\s*(.*)$/s.exec(s.slice(i));
-  if (!rest) return undefined;
-  return { measure, kind, op: rest[1] as ParsedExpectation['op'], comparand: rest[2].trim() };
+  const line = `  expect ${text.trim()}`;
+  const prop = parse(`test "t"\n${line}\n`).blocks[0]?.properties[0];
+  if (prop?.value.type !== 'expect') return undefined;
+  const { measure, op, comparand } = prop.value.expect;
+  if (!measure || !op || !comparand) return undefined;
+  const slice = (r: { start: { character: number }; end: { character: number } }) => line.slice(r.start.character, r.end.character);
+  return { measure: slice(measure.range), kind: measure.type === 'trait' ? 'trait' : 'judge', op: op.text, comparand: slice(comparand.range) };
 }
 
 /** The traits a test's expectations compare, in the order they first appear. */
