@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { format, formatDetailed, formatText, lineEdits, signature } from '../../server/src/language/formatter';
 import { parse } from '../../server/src/language/parser';
 import { applyEdits, rng } from './helpers/textEdits';
+import { mulberry32 } from '../../server/src/generation/degradations';
 
 const two = { tabSize: 2 };
 const fmt = (text: string, tabSize = 2) => formatText(text, { tabSize });
@@ -422,14 +423,7 @@ test('safety: the repository examples and the reference snippets are fixed point
 
 /** mulberry32, so the random inputs are the same on every run. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

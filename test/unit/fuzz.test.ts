@@ -36,6 +36,7 @@ import { hover } from '../../server/src/language/hover';
 import { definition, prepareRename, references, rename } from '../../server/src/language/navigation';
 import { documentSymbols, foldingRanges } from '../../server/src/language/symbols';
 import { collectRanges, lineLengths, rangeProblem, showRange, type Pos, type RangeLike } from './helpers/ranges';
+import { mulberry32 } from '../../server/src/generation/degradations';
 
 // ---- configuration --------------------------------------------------------------------------------------------
 
@@ -60,15 +61,9 @@ const SHARE = { grammar: 0.4, mutation: 0.4, noise: 0.2 };
 
 /** mulberry32: small, fast, and good enough to pick test inputs. */
 class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   /** 0..n-1 */
   int(n: number): number {

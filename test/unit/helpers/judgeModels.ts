@@ -5,20 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Graph, type DType, type Dim, type Value } from '../../../server/src/scoring/onnx/graph';
+import { mulberry32 } from '../../../server/src/generation/degradations';
 
 // ---- randomness ---------------------------------------------------------------------------------------------
 
 /** mulberry32: a deterministic PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** `n` uniform values in [-scale, scale]. */
 export function weights(rand: () => number, n: number, scale: number): Float32Array {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { TraitName } from '../../../server/src/catalogue/traits';
+import { mulberry32 } from '../../../server/src/generation/degradations';
 import { decodeImageBuffer, type DecodedImage } from '../../../server/src/scoring/images';
 import { openSession, ort } from '../../../server/src/scoring/session';
 import type { TraitAnalyser } from '../../../server/src/scoring/traits/analyser';
@@ -28,17 +29,8 @@ export async function encoded(name: string, bytes: Buffer): Promise<DecodedImage
   return decodeImageBuffer(name, bytes);
 }
 
-/** A deterministic PRNG (mulberry32) so degraded test images are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG so degraded test images are the same on every run. */
+export const rng = mulberry32;
 
 /** Standard normal samples from a seeded PRNG (Box-Muller). */
 export function gaussian(seed: number): () => number {
