@@ -113,9 +113,9 @@ function table(rows) {
 const ENTRY = `
 export { runTests } from './runner/runner';
 export { planTests } from './runner/plan';
-export { ResultCache } from './runner/cache';
+export { ResultCache } from './runner/resultCache';
 export { SpecWorkspace } from './language/workspace';
-export { nodeHost } from './language/host';
+export { nodeHost } from './files/host';
 export { TraitScorer } from './scoring/traitScorer';
 export { TRAITS } from './catalogue/traits';
 export { DEGRADATION_ORDER } from './generation/degradations';

@@ -1,4 +1,4 @@
-// The result cache (server/src/runner/cache.ts): stable keys, round trips, damaged entries read as misses, racing
+// The result cache (server/src/runner/resultCache.ts): stable keys, round trips, damaged entries read as misses, racing
 // writers, a writer SIGKILLed at random moments leaving only complete entries that the next run reuses, and the
 // `wabi cache` command. The crash and race tests run real child processes: test/unit/fixtures/cache-child.ts,
 // bundled here with esbuild's API (esbuild.mjs bundles only the files directly in test/unit).
@@ -18,7 +18,7 @@ import {
   ResultCache,
   scoreKey,
   type ImageKeyParts,
-} from '../../server/src/runner/cache';
+} from '../../server/src/runner/resultCache';
 import { CHILD_SCORER, childBytes, childKey, childScores, type WriteSummary } from './fixtures/cache-child';
 
 const REPO = path.resolve(__dirname, '../../..');

@@ -1,7 +1,7 @@
 // Quick fixes: each is checked by its exact edit, and by applying it and analysing the result again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryHost } from '../../server/src/language/host';
+import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { codeActions, freeText, plainBaseline } from '../../server/src/language/codeActions';
 import type { Diagnostic } from '../../server/src/language/ast';

@@ -10,7 +10,7 @@ import { describeTag, TAXONOMY_TAGS } from '../../server/src/catalogue/taxonomy'
 import { TRAIT_NAMES, TRAITS, traitInfo, traitMarkdown } from '../../server/src/catalogue/traits';
 import { complete } from '../../server/src/language/completion';
 import type { CompletionItem } from '../../server/src/language/features';
-import { memoryHost, nodeHost } from '../../server/src/language/host';
+import { memoryHost, nodeHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { cursor } from './helpers/cursor';
 

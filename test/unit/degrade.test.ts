@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { TraitName } from '../../server/src/catalogue/traits';
-import { createDegradeGenerator, DEGRADE_VERSION } from '../../server/src/generation/degrade';
+import { createDegradeGenerator, DEGRADE_VERSION } from '../../server/src/generation/degradeGenerator';
 import { DEGRADATION_MAPPINGS, DEGRADATION_ORDER, NOT_DEGRADABLE } from '../../server/src/generation/degradations';
 import { GenerationError, type GenerationRequest } from '../../server/src/generation/generator';
 import { settingsFrom } from '../../server/src/generation/settings';

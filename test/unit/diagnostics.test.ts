@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { confinedHost, memoryHost, nodeHost } from '../../server/src/language/host';
+import { confinedHost, memoryHost, nodeHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import type { Diagnostic } from '../../server/src/language/ast';
 

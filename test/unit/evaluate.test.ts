@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { memoryHost } from '../../server/src/language/host';
+import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { decide, type Measures } from '../../server/src/runner/evaluate';
 import { planTests } from '../../server/src/runner/plan';

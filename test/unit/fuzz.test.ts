@@ -24,7 +24,7 @@ import {
 import { TAXONOMY_TAGS } from '../../server/src/catalogue/taxonomy';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 import type { Block, SpecFile, Value } from '../../server/src/language/ast';
-import { confinedHost, memoryHost, type SpecHost } from '../../server/src/language/host';
+import { confinedHost, memoryHost, type SpecHost } from '../../server/src/files/host';
 import { lineStartOffsets, scanString, splitLines } from '../../server/src/language/lexer';
 import { parse } from '../../server/src/language/parser';
 import { SpecWorkspace } from '../../server/src/language/workspace';

@@ -8,7 +8,7 @@ import { GENERATOR_KINDS, HEADER_DOCS, JUDGE_KINDS, MEASURE_FUNCTIONS } from '..
 import { describeTag } from '../../server/src/catalogue/taxonomy';
 import { traitInfo, traitMarkdown } from '../../server/src/catalogue/traits';
 import type { Hover } from '../../server/src/language/features';
-import { memoryHost } from '../../server/src/language/host';
+import { memoryHost } from '../../server/src/files/host';
 import { hover, scoreReading } from '../../server/src/language/hover';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { cursor } from './helpers/cursor';

@@ -14,7 +14,7 @@ import { parse } from '../../server/src/language/parser';
 import { ImageError } from '../../server/src/scoring/images';
 import { AestheticJudge } from '../../server/src/scoring/judges/aesthetic';
 import { ClipJudge } from '../../server/src/scoring/judges/clip';
-import { JudgeError, probeOutputs, sessionSignature } from '../../server/src/scoring/judges/model';
+import { JudgeError, probeOutputs, sessionSignature } from '../../server/src/scoring/judges/judgeModel';
 import { decodeRgb, normalise, preprocessImage, preprocessImages, resizedPixels, resizePlan } from '../../server/src/scoring/judges/preprocess';
 import { RewardJudge } from '../../server/src/scoring/judges/reward';
 import {

@@ -2,7 +2,7 @@
 // importing it directly and transitively, and an unrelated spec that defines its own `sdxl`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryHost } from '../../server/src/language/host';
+import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { definition, prepareRename, references, rename } from '../../server/src/language/navigation';
 import type { Location } from '../../server/src/language/features';

@@ -1,10 +1,10 @@
 // The outline and folding ranges of real spec text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryHost } from '../../server/src/language/host';
+import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { documentSymbols, foldingRanges } from '../../server/src/language/symbols';
-import type { Analysis } from '../../server/src/language/model';
+import type { Analysis } from '../../server/src/language/analysis';
 import { rng } from './helpers/textEdits';
 
 const SPEC = `# Shared judges

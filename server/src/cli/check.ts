@@ -1,7 +1,7 @@
 // `wabi check`: the editor's diagnostics on the command line, for CI and pre-commit hooks.
 import * as path from 'node:path';
 import type { Diagnostic } from '../language/ast';
-import { nodeHost } from '../language/host';
+import { nodeHost } from '../files/host';
 import { SpecWorkspace } from '../language/workspace';
 import { parseArgs } from './args';
 import { displayPath, findSpecFiles } from './specFiles';

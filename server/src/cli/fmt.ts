@@ -1,7 +1,7 @@
 // `wabi fmt`: formats specs in place, or with --check lists the files that are not formatted (exit 1).
 import * as fs from 'node:fs';
 import { formatText } from '../language/formatter';
-import { stripBom } from '../language/host';
+import { stripBom } from '../files/host';
 import { parseArgs } from './args';
 import { displayPath, findSpecFiles } from './specFiles';
 

@@ -1,7 +1,7 @@
 // The `wabi` command line: the same engine as the editor, for CI and terminals.
 // Exit codes: 0 success, 1 tests failed (or, for check, the specs have errors), 2 usage or configuration errors.
 import { UsageError } from './args';
-import { runCache } from './cache';
+import { runCache } from './cacheCommand';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
 import { runRun } from './run';

@@ -2,9 +2,9 @@
 // beautified against intent, or could not be decided, 2 spec, configuration or usage errors (nothing ran).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nodeHost } from '../language/host';
+import { nodeHost } from '../files/host';
 import { SpecWorkspace } from '../language/workspace';
-import { ResultCache, resolveCacheRoot } from '../runner/cache';
+import { ResultCache, resolveCacheRoot } from '../runner/resultCache';
 import { planTests, type TestPlan } from '../runner/plan';
 import { createProgressReporter, githubAnnotations, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
 import { runTests } from '../runner/runner';

@@ -1,7 +1,7 @@
 // Glob matching for `images` patterns: `*`, `?`, `[abc]`, `{jpg,png}` within a path segment and `**` across
 // folders. Walks through a SpecHost so the language service and the runner see the same matches.
 import * as path from 'node:path';
-import type { SpecHost } from '../language/host';
+import type { SpecHost } from './host';
 
 export function isGlobPattern(p: string): boolean {
   return /[*?[{]/.test(p);

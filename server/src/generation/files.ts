@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from '../files/glob';
-import { nodeHost } from '../language/host';
+import { nodeHost } from '../files/host';
 import { GenerationError, type Generator } from './generator';
 import type { GeneratorSettings } from './settings';
 

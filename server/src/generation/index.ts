@@ -2,7 +2,7 @@
 import { createA1111Generator } from './a1111';
 import { createCommandGenerator } from './command';
 import { createComfyUIGenerator } from './comfyui';
-import { createDegradeGenerator } from './degrade';
+import { createDegradeGenerator } from './degradeGenerator';
 import { createFilesGenerator } from './files';
 import { GenerationError, type Generator } from './generator';
 import { createOpenAIGenerator } from './openai';

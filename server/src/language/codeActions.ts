@@ -13,7 +13,7 @@ import type { Block, Diagnostic, Range, TestBlock } from './ast';
 import { comparePositions } from './ast';
 import type { CodeAction, TextEdit } from './features';
 import { lineBreakOf, quote, splitLines } from './lexer';
-import type { Analysis } from './model';
+import type { Analysis } from './analysis';
 import type { SpecWorkspace } from './workspace';
 
 /**

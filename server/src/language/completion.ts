@@ -18,7 +18,7 @@ import { range } from './ast';
 import type { CompletionItem } from './features';
 import { blockAt, describeDefinition, keySpecsFor, kindMarkdown, kindOf, lineText, propertyBefore, typeHint } from './hover';
 import { isBlank, isNameChar, scanString, shapeLine, skipBlanks } from './lexer';
-import type { Analysis, Definition } from './model';
+import type { Analysis, Definition } from './analysis';
 import type { SpecWorkspace } from './workspace';
 
 export function complete(ws: SpecWorkspace, file: string, position: Position): CompletionItem[] {

@@ -26,7 +26,7 @@ import { describeTag, isTaxonomyTag, TAXONOMY } from '../catalogue/taxonomy';
 import { TRAITS, traitInfo, traitMarkdown } from '../catalogue/traits';
 import type { Block, Expectation, Measure, Position, Property, Range, SpecFile, TestBlock, Token, Value } from './ast';
 import type { Hover } from './features';
-import type { Analysis, Definition } from './model';
+import type { Analysis, Definition } from './analysis';
 import type { SpecWorkspace } from './workspace';
 import { ownDefinitions } from './workspace';
 

@@ -9,7 +9,7 @@ import type { Position, Range } from './ast';
 import { containsPosition, comparePositions } from './ast';
 import type { Location, RenameResult, TextEdit } from './features';
 import { scanDefinitionName, splitLines } from './lexer';
-import type { Analysis, Definition, Reference } from './model';
+import type { Analysis, Definition, Reference } from './analysis';
 import type { SpecWorkspace } from './workspace';
 
 const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

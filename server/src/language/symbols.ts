@@ -1,7 +1,7 @@
 // The outline of a spec file and the regions an editor can fold. Both read only the syntax tree.
 import type { Block, Range } from './ast';
 import type { DocumentSymbol, FoldingRange } from './features';
-import type { Analysis } from './model';
+import type { Analysis } from './analysis';
 import { splitLines } from './lexer';
 
 /**

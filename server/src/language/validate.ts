@@ -21,8 +21,8 @@ import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
 import { glob, isGlobPattern } from '../files/glob';
 import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
-import type { EntryKind, SpecHost } from './host';
-import type { Definition, DefinitionKind, Reference } from './model';
+import type { EntryKind, SpecHost } from '../files/host';
+import type { Definition, DefinitionKind, Reference } from './analysis';
 import { closest } from './suggest';
 
 export interface ValidationContext {

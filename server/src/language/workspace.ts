@@ -2,9 +2,9 @@
 // semantic model of a file: imports resolved with cycle detection, names resolved across files, diagnostics.
 import * as path from 'node:path';
 import type { Diagnostic, SpecFile } from './ast';
-import type { SpecHost } from './host';
-import { memoStat } from './host';
-import type { Analysis, Definition, ImportLink } from './model';
+import type { SpecHost } from '../files/host';
+import { memoStat } from '../files/host';
+import type { Analysis, Definition, ImportLink } from './analysis';
 import { parse } from './parser';
 import { BlockCheckCache, validate } from './validate';
 

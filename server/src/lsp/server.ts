@@ -6,7 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions } from '../language/codeActions';
 import { complete } from '../language/completion';
 import { format } from '../language/formatter';
-import { confinedHost, nodeHost } from '../language/host';
+import { confinedHost, nodeHost } from '../files/host';
 import { hover } from '../language/hover';
 import { definition, prepareRename, references, rename } from '../language/navigation';
 import { documentSymbols, foldingRanges } from '../language/symbols';

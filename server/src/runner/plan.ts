@@ -6,7 +6,7 @@ import { isTraitName, type TraitName } from '../catalogue/traits';
 import { listImages } from '../generation/files';
 import type { Block, Comparand, Expectation, Measure, Property, TestBlock } from '../language/ast';
 import { splitLines } from '../language/lexer';
-import type { Analysis, Definition } from '../language/model';
+import type { Analysis, Definition } from '../language/analysis';
 
 export interface PlannedExpectation {
   readonly expect: Expectation;

@@ -9,13 +9,13 @@ import { createGenerator, generatorSettings, type GeneratorEnvironment } from '.
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
 import type { GeneratorBlock, JudgeBlock, Measure } from '../language/ast';
-import type { Definition } from '../language/model';
+import type { Definition } from '../language/analysis';
 import { ImageError } from '../scoring/images';
 import { judgeSpecFrom, openJudge, type ClipJudge, type Judge } from '../scoring/judges/index';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
-import { fileHash, imageKey, scoreKey } from './cache';
+import { fileHash, imageKey, scoreKey } from './resultCache';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
 import { measureKey, type TestPlan } from './plan';
 import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';

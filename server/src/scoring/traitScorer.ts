@@ -5,7 +5,7 @@ import type { TraitName } from '../catalogue/traits';
 import { decodeImage, ImageError, PATCH_SIZE, WORKING_SIZE, type DecodedImage } from './images';
 import { openSession, ort, type Provider, type ProviderSetting } from './session';
 import type { TraitAnalyser } from './traits/analyser';
-import { buildTraitModel } from './traits/model';
+import { buildTraitModel } from './traits/traitModel';
 
 export interface TraitResult {
   readonly file: string;

@@ -8,7 +8,7 @@ import { mulberry32 } from '../../../server/src/generation/degradations';
 import { decodeImageBuffer, type DecodedImage } from '../../../server/src/scoring/images';
 import { openSession, ort } from '../../../server/src/scoring/session';
 import type { TraitAnalyser } from '../../../server/src/scoring/traits/analyser';
-import { buildTraitModel, referenceScores } from '../../../server/src/scoring/traits/model';
+import { buildTraitModel, referenceScores } from '../../../server/src/scoring/traits/traitModel';
 
 export const PHOTOS_DIR = path.resolve(__dirname, '../../../test/fixtures/photos');
 export const PHOTOS = ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg', 'rocket.jpg'];

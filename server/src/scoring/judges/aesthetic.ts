@@ -4,7 +4,7 @@
 // range the spec language documents for `aesthetic(JUDGE)`.
 import { ort } from '../session';
 import { normalised, type ClipJudge, type JudgeImages } from './clip';
-import { embeddingInputRole, JudgeError, JudgeModel, scoreOutputRole, chunked, type JudgeOptions, type TensorInfo } from './model';
+import { embeddingInputRole, JudgeError, JudgeModel, scoreOutputRole, chunked, type JudgeOptions, type TensorInfo } from './judgeModel';
 import type { AestheticJudgeSpec } from './spec';
 
 export const AESTHETIC_MIN = 0;

@@ -27,7 +27,7 @@ import {
   rows,
   type JudgeOptions,
   type TensorInfo,
-} from './model';
+} from './judgeModel';
 
 /** CLIP's logit scale: exp of its learned temperature, which training clamps at 100. */
 export const CLIP_LOGIT_SCALE = 100;

@@ -1,5 +1,5 @@
 // User-supplied ONNX judges: CLIP-style encoders, aesthetic heads and reward models. See spec.ts for how a judge
-// is declared, model.ts for how its model is checked at load, and each kind's file for what it computes.
+// is declared, judgeModel.ts for how its model is checked at load, and each kind's file for what it computes.
 import { AestheticJudge } from './aesthetic';
 import { ClipJudge, type ClipOptions } from './clip';
 import { RewardJudge } from './reward';
@@ -7,7 +7,7 @@ import type { JudgeSpec } from './spec';
 
 export { AestheticJudge, AESTHETIC_MAX, AESTHETIC_MIN } from './aesthetic';
 export { ClipJudge, CLIP_LOGIT_SCALE, cosine, normalised, type ClipOptions, type JudgeImages } from './clip';
-export { JudgeError, sessionSignature, probeOutputs, type JudgeOptions, type Signature, type TensorInfo } from './model';
+export { JudgeError, sessionSignature, probeOutputs, type JudgeOptions, type Signature, type TensorInfo } from './judgeModel';
 export { decodeRgb, normalise, preprocessImage, preprocessImages, resizedPixels, resizePlan, type ImageInput, type RawImage } from './preprocess';
 export { RewardJudge } from './reward';
 export * from './spec';

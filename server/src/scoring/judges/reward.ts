@@ -9,7 +9,7 @@ import { ort } from '../session';
 import { isTensor, preprocessImages, type ImageInput } from './preprocess';
 import { displayPath, type RewardJudgeSpec } from './spec';
 import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
-import { chunked, idsInputRole, imageInputRole, JudgeError, JudgeModel, maskInputRole, scoreOutputRole, type JudgeOptions, type TensorInfo } from './model';
+import { chunked, idsInputRole, imageInputRole, JudgeError, JudgeModel, maskInputRole, scoreOutputRole, type JudgeOptions, type TensorInfo } from './judgeModel';
 
 export class RewardJudge {
   private constructor(

@@ -1,10 +1,10 @@
-// `wabi cache stats|clear`: the result cache of generated images and scores (runner/cache.ts).
+// `wabi cache stats|clear`: the result cache of generated images and scores (runner/resultCache.ts).
 //   --cache DIR   the cache folder (default $WABI_CACHE_DIR, else .wabi/cache in the current folder)
 //   --json        print the figures as one JSON object
 // Neither command creates a cache that is not there; `clear` removes only files named as the cache names them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ResultCache, resolveCacheRoot, type CacheStats, type ClearResult } from '../runner/cache';
+import { ResultCache, resolveCacheRoot, type CacheStats, type ClearResult } from '../runner/resultCache';
 import { UsageError, parseArgs } from './args';
 import { displayPath } from './specFiles';
 
