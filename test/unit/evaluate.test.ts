@@ -7,6 +7,7 @@ import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { decide, type Measures } from '../../server/src/runner/evaluate';
 import { planTests } from '../../server/src/runner/plan';
+import { resolveSpec } from '../../server/src/language/resolve';
 
 const ROOT = path.resolve('/ws');
 const SPEC = `generator ref
@@ -39,7 +40,7 @@ function plans() {
   const ws = new SpecWorkspace(memoryHost({ [path.join(ROOT, 'spec.wabi')]: SPEC, [path.join(ROOT, 'a.jpg')]: 'x' }), { roots: [ROOT] });
   const a = ws.analyze(path.join(ROOT, 'spec.wabi'))!;
   assert.deepEqual(a.diagnostics, []);
-  return planTests(a);
+  return planTests(resolveSpec(a));
 }
 
 const m = (traits: Record<string, number>): Measures => ({ traits, judges: {} });
@@ -51,7 +52,7 @@ test('plans carry effective settings, expanded seeds and requested traits', () =
   assert.deepEqual([grainy.width, grainy.height, grainy.passRatio], [512, 768, 0.75]);
   assert.deepEqual(grainy.requestedTraits, ['grain']);
   assert.deepEqual(
-    grainy.expectations.map((e) => [e.text, e.line]),
+    grainy.expectations.map((e) => [e.text, e.range.start.line]),
     [
       ['grain >= 0.6', 13],
       ['grain > baseline + 0.3', 14],

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { GENERATOR_KINDS } from '../../server/src/catalogue/schema';
 import { createGenerator, generatorSettings, GenerationError } from '../../server/src/generation/index';
+import { generatorDeclarationOf } from '../../server/src/language/resolve';
 import { settingsFrom } from '../../server/src/generation/settings';
 import { parse } from '../../server/src/language/parser';
 import type { GeneratorBlock } from '../../server/src/language/ast';
@@ -21,7 +22,7 @@ test('every generator kind of the schema has a backend, built from a parsed spec
     'generator f\n  kind files',
   ].join('\n');
   const blocks = parse(text).blocks as GeneratorBlock[];
-  const made = blocks.map((b) => createGenerator(generatorSettings(b, spec), { env: {} }));
+  const made = blocks.map((b) => createGenerator(generatorSettings(generatorDeclarationOf(b, spec)), { env: {} }));
   assert.deepEqual(
     made.map((g) => g.kind),
     ['degrade', 'comfyui', 'a1111', 'openai', 'command', 'files'],

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { JudgeBlock } from '../../server/src/language/ast';
 import { parse } from '../../server/src/language/parser';
+import { judgeDeclarationOf } from '../../server/src/language/resolve';
 import { ImageError } from '../../server/src/scoring/images';
 import { AestheticJudge } from '../../server/src/scoring/judges/aesthetic';
 import { ClipJudge } from '../../server/src/scoring/judges/clip';
@@ -122,7 +123,7 @@ before(() => {
     parsed.blocks
       .filter((b): b is JudgeBlock => b.kind === 'judge')
       .map((b) => {
-        const s = judgeSpecFrom(b, files['spec.wabi']);
+        const s = judgeSpecFrom(judgeDeclarationOf(b, files['spec.wabi']));
         return [s.name, s];
       }),
   );
@@ -180,7 +181,7 @@ describe('judge specs', () => {
     for (const [text, pattern] of cases) {
       const block = parse(text).blocks[0] as JudgeBlock;
       try {
-        judgeSpecFrom(block, path.join(dir, 'spec.wabi'));
+        judgeSpecFrom(judgeDeclarationOf(block, path.join(dir, 'spec.wabi')));
         assert.fail(`no error for ${JSON.stringify(text)}`);
       } catch (e) {
         assert.ok(e instanceof JudgeSpecError, String(e));
@@ -203,7 +204,7 @@ describe('judge specs', () => {
     assert.equal(alone.manifest, m['manifests/clip.json']);
 
     const block = parse('judge enc\n  manifest  manifests/clip.json\n  size 336\n').blocks[0] as JudgeBlock;
-    const merged = judgeSpecFrom(block, path.join(dir, 'spec.wabi')) as ClipJudgeSpec;
+    const merged = judgeSpecFrom(judgeDeclarationOf(block, path.join(dir, 'spec.wabi'))) as ClipJudgeSpec;
     assert.equal(merged.kind, 'clip');
     assert.equal(merged.name, 'enc');
     assert.equal(merged.preprocess.size, 336, 'the block overrides the manifest');
@@ -236,11 +237,11 @@ describe('judge specs', () => {
     // on the kind too.
     writeFiles(dir, { 'bad/reward.json': { kind: 'reward', model: 'm.onnx' } });
     const missing = parse('judge j\n  kind clip\n  manifest bad/none.json\n').blocks[0] as JudgeBlock;
-    assert.throws(() => judgeSpecFrom(missing, path.join(dir, 'spec.wabi')), /judge 'j' \(.*:3\): cannot read manifest bad\/none\.json: no such file/);
+    assert.throws(() => judgeSpecFrom(judgeDeclarationOf(missing, path.join(dir, 'spec.wabi'))), /judge 'j' \(.*:3\): cannot read manifest bad\/none\.json: no such file/);
     const clash = parse('judge j\n  kind clip\n  manifest bad/reward.json\n').blocks[0] as JudgeBlock;
-    assert.throws(() => judgeSpecFrom(clash, path.join(dir, 'spec.wabi')), /:3\): the manifest declares kind 'reward' but the judge is a clip judge/);
+    assert.throws(() => judgeSpecFrom(judgeDeclarationOf(clash, path.join(dir, 'spec.wabi'))), /:3\): the manifest declares kind 'reward' but the judge is a clip judge/);
     const badInside = parse('judge j\n  manifest bad/mean.json\n').blocks[0] as JudgeBlock;
-    assert.throws(() => judgeSpecFrom(badInside, path.join(dir, 'spec.wabi')), (e: unknown) => {
+    assert.throws(() => judgeSpecFrom(judgeDeclarationOf(badInside, path.join(dir, 'spec.wabi'))), (e: unknown) => {
       assert.ok(e instanceof JudgeSpecError);
       assert.match(e.message, /^manifest bad\/mean\.json \(judge 'j'\): 'mean' must be three numbers/);
       assert.equal(e.file, path.join(dir, 'bad/mean.json'));

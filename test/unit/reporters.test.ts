@@ -17,7 +17,8 @@ import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 import type { ExpectationResult, ImageRecord, RunEvent, RunResult, TestResult } from '../../server/src/runner/results';
 import { summarise } from '../../server/src/runner/results';
 import { githubAnnotations, escapeData, escapeProperty } from '../../server/src/runner/reporters/annotations';
-import { parseExpectationText, reportPath } from '../../server/src/runner/reporters/common';
+import { reportPath } from '../../server/src/runner/reporters/common';
+import { expectationAt } from './helpers/expectations';
 import { CSP, htmlReport } from '../../server/src/runner/reporters/html';
 import { parseReporters, writeReports, REPORT_FILES } from '../../server/src/runner/reporters/index';
 import { jsonReport, jsonReportObject } from '../../server/src/runner/reporters/json';
@@ -105,9 +106,7 @@ function buildRun(): RunResult {
     passRate: { passed: 2, total: 2, required: 2 },
     expectations: [
       {
-        text: 'grain >= 0.6',
-        line: 8,
-        character: 2,
+        expectation: expectationAt('grain >= 0.6', 8, 2),
         passed: true,
         reason: 'asked for grain >= 0.6; got 0.82, 0.71 on seeds 1, 2',
         seeds: [
@@ -116,9 +115,7 @@ function buildRun(): RunResult {
         ],
       },
       {
-        text: 'grain > baseline + 0.3',
-        line: 9,
-        character: 2,
+        expectation: expectationAt('grain > baseline + 0.3', 9, 2),
         passed: true,
         reason: 'asked for grain > baseline + 0.3; got 0.82 vs 0.40, 0.71 vs 0.42',
         seeds: [
@@ -147,9 +144,7 @@ function buildRun(): RunResult {
     passRate: { passed: 0, total: 2, required: 2 },
     expectations: [
       {
-        text: 'underexposure >= 0.5',
-        line: 15,
-        character: 2,
+        expectation: expectationAt('underexposure >= 0.5', 15, 2),
         passed: false,
         reason: 'asked for underexposure >= 0.5; got 0.08, 0.12 (baseline 0.10, 0.11); polish 0.86 vs baseline 0.74; seeds 1, 2',
         seeds: [
@@ -158,9 +153,7 @@ function buildRun(): RunResult {
         ],
       },
       {
-        text: 'polish < baseline',
-        line: 16,
-        character: 2,
+        expectation: expectationAt('polish < baseline', 16, 2),
         passed: false,
         reason: 'asked for polish < baseline; got 0.86 vs 0.74, 0.83 vs 0.76',
         seeds: [
@@ -169,9 +162,7 @@ function buildRun(): RunResult {
         ],
       },
       {
-        text: `${launchJudge} >= 0.25`,
-        line: 17,
-        character: 2,
+        expectation: expectationAt(`${launchJudge} >= 0.25`, 17, 2),
         passed: true,
         reason: 'asked for clip >= 0.25; got 0.27, 0.26',
         seeds: [
@@ -200,17 +191,13 @@ function buildRun(): RunResult {
     passRate: { passed: 0, total: 1, required: 1 },
     expectations: [
       {
-        text: 'color-cast >= 0.5',
-        line: 22,
-        character: 4,
+        expectation: expectationAt('color-cast >= 0.5', 22, 4),
         passed: false,
         reason: 'asked for color-cast >= 0.5; got 0.31 (baseline 0.05); seed 1',
         seeds: [{ seed: 1, value: 0.31, against: 0.5, passed: false, beautified: false }],
       },
       {
-        text: `${hostileJudge} >= 0.3`,
-        line: 23,
-        character: 4,
+        expectation: expectationAt(`${hostileJudge} >= 0.3`, 23, 4),
         passed: false,
         reason: 'asked for clip("rotten, 100%: fruit") >= 0.3; got 0.21 <&> seed 1',
         seeds: [{ seed: 1, value: 0.21, against: 0.3, passed: false }],
@@ -249,9 +236,7 @@ function buildRun(): RunResult {
     passRate: { passed: 0, total: 1, required: 1 },
     expectations: [
       {
-        text: 'blur >= input - 0.05',
-        line: 12,
-        character: 2,
+        expectation: expectationAt('blur >= input - 0.05', 12, 2),
         passed: false,
         reason: 'asked for blur >= input - 0.05; got 0.12 (input 0.78); polish 0.81 vs input 0.52; seed 1',
         seeds: [{ seed: 1, value: 0.12, against: 0.73, passed: false, beautified: true }],
@@ -275,9 +260,7 @@ function buildRun(): RunResult {
     passRate: { passed: 4, total: 4, required: 4 },
     expectations: [
       {
-        text: 'blur < 0.5',
-        line: 2,
-        character: 2,
+        expectation: expectationAt('blur < 0.5', 2, 2),
         passed: true,
         reason: 'asked for blur < 0.5; got at most 0.14',
         seeds: photos.map((_, i) => ({ seed: i, value: blurValues[i], against: 0.5, passed: true })),
@@ -858,14 +841,6 @@ test('writeReports writes the chosen reports into --out; parseReporters reads th
   for (const f of files) assert.ok((await fs.stat(f)).size > 100);
   await fs.mkdir(ARTIFACTS, { recursive: true });
   for (const f of files) if (!f.endsWith('.html')) await fs.copyFile(f, path.join(ARTIFACTS, path.basename(f)));
-});
-
-test('parseExpectationText reads the measure, also calls with quotes and operators inside', () => {
-  assert.deepEqual(parseExpectationText('grain > baseline + 0.3'), { measure: 'grain', kind: 'trait', op: '>', comparand: 'baseline + 0.3' });
-  assert.deepEqual(parseExpectationText('clip("a <= b, (c)") >= 0.3'), { measure: 'clip("a <= b, (c)")', kind: 'judge', op: '>=', comparand: '0.3' });
-  assert.deepEqual(parseExpectationText('reward(hps) < baseline'), { measure: 'reward(hps)', kind: 'judge', op: '<', comparand: 'baseline' });
-  assert.equal(parseExpectationText('grain'), undefined);
-  assert.equal(parseExpectationText('clip("unclosed >= 0.3'), undefined);
 });
 
 test('optional: screenshot of the HTML report with headless chromium (WABI_SCREENSHOT=1)', { skip: process.env.WABI_SCREENSHOT !== '1' || !existsSync('/usr/bin/chromium') }, async () => {

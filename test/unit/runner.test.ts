@@ -10,6 +10,7 @@ import { nodeHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { ResultCache } from '../../server/src/runner/resultCache';
 import { planTests, type TestPlan } from '../../server/src/runner/plan';
+import { resolveSpec } from '../../server/src/language/resolve';
 import type { RunEvent } from '../../server/src/runner/results';
 import { runTests } from '../../server/src/runner/runner';
 
@@ -52,7 +53,7 @@ function plans(): TestPlan[] {
   const ws = new SpecWorkspace(nodeHost, { roots: [dir] });
   const analysis = ws.analyze(path.join(dir, 'spec.wabi'))!;
   assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
-  return planTests(analysis);
+  return planTests(resolveSpec(analysis));
 }
 
 before(() => {

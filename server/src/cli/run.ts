@@ -1,13 +1,9 @@
 // `wabi run`: runs the tests of specs and reports them. Exit codes: 0 every test passed, 1 some test failed, was
 // beautified against intent, or could not be decided, 2 spec, configuration or usage errors (nothing ran).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nodeHost } from '../files/host';
-import { SpecWorkspace } from '../language/workspace';
-import { ResultCache, resolveCacheRoot } from '../runner/resultCache';
-import { planTests, type TestPlan } from '../runner/plan';
+import { startRun } from '../engine/runSession';
+import { resolveCacheRoot } from '../runner/resultCache';
 import { createProgressReporter, githubAnnotations, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
-import { runTests } from '../runner/runner';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
 import { UsageError, parseArgs } from './args';
 import { formatDiagnostic } from './check';
@@ -32,59 +28,49 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const cwd = process.cwd();
   const outDir = path.resolve(cwd, String(args.flags.get('--out') ?? 'wabi-report'));
 
-  // Specs with errors would run wrongly: report them as `wabi check` does and run nothing.
-  const files = findSpecFiles(args.operands);
-  const ws = new SpecWorkspace(nodeHost, { roots: [...new Set(files.map((f) => path.dirname(f)))] });
-  const plans: TestPlan[] = [];
-  let specErrors = 0;
-  for (const file of files) {
-    const analysis = ws.analyze(file);
-    if (!analysis) continue;
-    for (const d of analysis.diagnostics) {
-      if (d.severity !== 'error') continue;
-      specErrors++;
-      err(formatDiagnostic(file, d));
-    }
-    plans.push(...planTests(analysis, seeds));
-  }
-  if (specErrors > 0) {
-    err(`wabi: ${specErrors} error${specErrors === 1 ? '' : 's'} in the specs; nothing was run (see wabi check).`);
-    return 2;
-  }
-  const filter = args.flags.get('--filter');
-  const selected = filter ? plans.filter((p) => p.name.toLowerCase().includes(String(filter).toLowerCase())) : plans;
-  if (selected.length === 0) {
-    err(filter ? `wabi: no test matches --filter '${filter}'.` : 'wabi: the specs hold no tests.');
-    return 2;
-  }
-
-  // --no-cache: a store emptied now and kept beside the reports, so nothing is reused and the reports' image paths
-  // stay valid after the run.
   const noCache = args.flags.has('--no-cache');
-  const cacheRoot = noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined);
-  if (noCache) fs.rmSync(cacheRoot, { recursive: true, force: true });
-  const store = await ResultCache.open(cacheRoot);
-  const controller = new AbortController();
+  const ci = process.env.CI === 'true' || process.env.CI === '1' || process.env.GITHUB_ACTIONS === 'true' || !process.stderr.isTTY;
+  const progress = args.flags.has('--quiet') ? undefined : createProgressReporter(process.stderr, { ci });
+  const session = startRun({
+    files: findSpecFiles(args.operands),
+    filter: args.flags.has('--filter') ? { name: String(args.flags.get('--filter')) } : undefined,
+    seeds,
+    // --no-cache: a store emptied now and kept beside the reports, so nothing is reused and the reports' image
+    // paths stay valid after the run.
+    cacheDir: noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined),
+    freshCache: noCache,
+    env: { env: process.env },
+    provider,
+    concurrency,
+    batchSize,
+    onEvent: (e) => {
+      if (progress && e.type !== 'run-queued' && e.type !== 'run-planned') progress(e);
+    },
+    log: (line) => err(line),
+  });
+  let stopping = false;
   const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (stopping) process.exit(130);
+    stopping = true;
     err('\nwabi: stopping; finished results are kept (press Ctrl+C again to quit now).');
-    controller.abort();
+    session.cancel();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ci = process.env.CI === 'true' || process.env.CI === '1' || process.env.GITHUB_ACTIONS === 'true' || !process.stderr.isTTY;
-  const progress = args.flags.has('--quiet') ? undefined : createProgressReporter(process.stderr, { ci });
   try {
-    const result = await runTests(selected, {
-      store,
-      env: { env: process.env },
-      provider,
-      concurrency,
-      batchSize,
-      signal: controller.signal,
-      onEvent: progress,
-      log: (line) => err(line),
-    });
+    const outcome = await session.outcome;
+    if (outcome.status === 'spec-errors') {
+      for (const { file, diagnostic } of outcome.errors) err(formatDiagnostic(file, diagnostic));
+      const n = outcome.errors.length;
+      err(`wabi: ${n} error${n === 1 ? '' : 's'} in the specs; nothing was run (see wabi check).`);
+      return 2;
+    }
+    if (outcome.status === 'no-tests') {
+      err(outcome.filtered ? `wabi: no test matches --filter '${args.flags.get('--filter')}'.` : 'wabi: the specs hold no tests.');
+      return 2;
+    }
+    if (outcome.status === 'cancelled') return 1;
+    const result = outcome.result;
     if (process.env.GITHUB_ACTIONS === 'true') {
       for (const line of githubAnnotations(result, { relativeTo: process.env.GITHUB_WORKSPACE ?? cwd })) out(line);
     }

@@ -32,7 +32,4 @@ function walk(dir: string, out: Set<string>): void {
 }
 
 /** Paths in messages are relative to where the user stands, as compilers print them. */
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel === '' || rel.startsWith('..') ? file : rel;
-}
+export { displayPath } from '../files/paths';

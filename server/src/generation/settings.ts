@@ -1,20 +1,23 @@
-// A generator block's settings, typed. The language service has already reported malformed values in the
-// editor; these readers apply defaults and turn what is left into numbers, milliseconds and absolute paths.
+// A generator's settings as its backend reads them. They arrive typed and range-checked: the language service read
+// them by the catalogue's key schema (catalogue/values.ts), and the checker refused what was out of range before
+// any run, so backends apply defaults and nothing else.
 import * as path from 'node:path';
-import type { GeneratorBlock } from '../language/ast';
+import type { GeneratorDeclaration } from '../catalogue/declarations';
+import { generatorKind, GENERATOR_KIND_KEY } from '../catalogue/schema';
+import { typedValue } from '../catalogue/values';
 
 export interface GeneratorSettings {
   readonly name: string;
   readonly kind: string;
   /** Absolute path of the spec that defines the generator: relative paths are resolved against its folder. */
   readonly specFile: string;
-  /** The raw text of a setting, or undefined. */
+  /** A text setting, or undefined. */
   text(key: string): string | undefined;
-  /** A duration setting in milliseconds (`90s`, `2m`, `500ms`, `1h`). */
+  /** A duration setting in milliseconds. */
   duration(key: string, fallbackMs: number): number;
   integer(key: string, fallback: number): number;
   number(key: string, fallback: number): number;
-  /** A path setting resolved against the spec's folder. */
+  /** A path setting, absolute. */
   file(key: string): string | undefined;
 }
 
@@ -25,48 +28,34 @@ export interface GeneratorEnvironment {
   readonly secret?: (name: string) => Promise<string | undefined>;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
+export function generatorSettings(decl: GeneratorDeclaration): GeneratorSettings {
+  return fromValues(decl.name, decl.kind, decl.file, decl.values);
 }
 
-export function generatorSettings(block: GeneratorBlock, specFile: string): GeneratorSettings {
-  const values = new Map<string, string>();
-  for (const p of block.properties) {
-    if (p.value.type === 'word' || p.value.type === 'text') values.set(p.key.text, p.value.text);
+/** Settings from values as a spec would write them (tests and programmatic use), read by the same schema as a
+ *  spec's: a value the schema refuses throws, as the checker would have reported it. */
+export function settingsFrom(name: string, kind: string, specFile: string, written: Readonly<Record<string, string>>): GeneratorSettings {
+  const keys = [GENERATOR_KIND_KEY, ...(generatorKind(kind)?.settings ?? [])];
+  const values: Record<string, string | number> = {};
+  for (const [key, text] of Object.entries(written)) {
+    const spec = keys.find((k) => k.key === key);
+    const typed = spec ? typedValue(spec, text) : { ok: true as const, value: text };
+    if (!typed.ok) throw new Error(`generator '${name}': ${typed.problem}`);
+    values[key] = spec?.type === 'file' && text !== '' ? path.resolve(path.dirname(specFile), text) : typed.value;
   }
-  const dir = path.dirname(specFile);
-  return fromMap(block.name?.text ?? '', values.get('kind') ?? '', specFile, dir, values);
+  return fromValues(name, kind, specFile, values);
 }
 
-/** Settings from plain values (tests and programmatic use). */
-export function settingsFrom(name: string, kind: string, specFile: string, values: Readonly<Record<string, string>>): GeneratorSettings {
-  return fromMap(name, kind, specFile, path.dirname(specFile), new Map(Object.entries(values)));
-}
-
-function fromMap(name: string, kind: string, specFile: string, dir: string, values: ReadonlyMap<string, string>): GeneratorSettings {
+function fromValues(name: string, kind: string, specFile: string, values: Readonly<Record<string, string | number>>): GeneratorSettings {
+  const num = (key: string) => (typeof values[key] === 'number' ? (values[key] as number) : undefined);
   return {
     name,
     kind,
     specFile,
-    text: (key) => values.get(key),
-    duration(key, fallbackMs) {
-      const v = values.get(key);
-      return (v !== undefined ? parseDuration(v) : undefined) ?? fallbackMs;
-    },
-    integer(key, fallback) {
-      const n = Number(values.get(key));
-      return values.has(key) && Number.isInteger(n) ? n : fallback;
-    },
-    number(key, fallback) {
-      const n = Number(values.get(key));
-      return values.has(key) && Number.isFinite(n) ? n : fallback;
-    },
-    file(key) {
-      const v = values.get(key);
-      return v === undefined || v === '' ? undefined : path.resolve(dir, v);
-    },
+    text: (key) => (values[key] === undefined ? undefined : String(values[key])),
+    duration: (key, fallbackMs) => num(key) ?? fallbackMs,
+    integer: (key, fallback) => num(key) ?? fallback,
+    number: (key, fallback) => num(key) ?? fallback,
+    file: (key) => (typeof values[key] === 'string' && values[key] !== '' ? (values[key] as string) : undefined),
   };
 }

@@ -1,15 +1,10 @@
 // The syntax tree of a `.wabi` file. Ranges are zero-based line/character pairs (UTF-16 code units, as
 // JavaScript strings index them) so the LSP layer can pass them through unchanged, but nothing here knows LSP.
 
-export interface Position {
-  readonly line: number;
-  readonly character: number;
-}
+import type { Position, Range } from '../files/location';
+import type { CompareOp } from './resolved';
 
-export interface Range {
-  readonly start: Position;
-  readonly end: Position;
-}
+export type { Position, Range };
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -49,7 +44,7 @@ export interface SeedItem {
   readonly range: Range;
 }
 
-export type CompareOp = '<' | '<=' | '>' | '>=';
+export type { CompareOp };
 
 /** What an expectation measures: a built-in trait or a judge call such as `clip("text")`. */
 export type Measure =

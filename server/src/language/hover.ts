@@ -26,7 +26,9 @@ import { describeTag, isTaxonomyTag, TAXONOMY } from '../catalogue/taxonomy';
 import { TRAITS, traitInfo, traitMarkdown } from '../catalogue/traits';
 import type { Block, Expectation, Measure, Position, Property, Range, SpecFile, TestBlock, Token, Value } from './ast';
 import type { Hover } from './features';
+import { requiredSeeds } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
+import { effectiveSetting, lastSetting } from './resolve';
 import type { SpecWorkspace } from './workspace';
 import { ownDefinitions } from './workspace';
 
@@ -234,10 +236,12 @@ function propertyHover(ws: SpecWorkspace, analysis: Analysis, block: Block, prop
     }
     case 'seeds':
       if (v.type !== 'seeds' || !on(v.range, p)) return undefined;
-      return { contents: seedsMarkdown(v), range: v.range };
-    case 'pass':
+      return { contents: seedsMarkdown(v) + overriddenNote(block, prop), range: v.range };
+    case 'pass': {
       if (v.type !== 'pass' || !on(v.range, p)) return undefined;
-      return { contents: passMarkdown(v, effectiveSeeds(analysis, block)), range: v.range };
+      const seeds = effectiveSetting(analysis.file, block, 'seeds');
+      return { contents: passMarkdown(v, seeds?.value.type === 'seeds' ? seeds.value : undefined) + overriddenNote(block, prop), range: v.range };
+    }
     case 'enum': {
       if (v.type !== 'word' || !on(v.range, p) || !spec.values?.includes(v.text)) return undefined;
       return { contents: `\`${v.text}\` · one of ${spec.values.map((x) => '`' + x + '`').join(', ')}\n\n${spec.doc}`, range: v.range };
@@ -365,14 +369,10 @@ function seedsMarkdown(v: SeedsValue): string {
   return `${count} seed${count === 1 ? '' : 's'}: ${list}`;
 }
 
-/** The seeds a block runs with: its own `seeds`, else (for a test) the file's `defaults`. */
-function effectiveSeeds(analysis: Analysis, block: Block): SeedsValue | undefined {
-  const own = block.properties.find((q) => q.key.text === 'seeds');
-  if (own) return own.value.type === 'seeds' ? own.value : undefined;
-  if (block.kind !== 'test') return undefined;
-  const defaults = analysis.file.blocks.find((b) => b.kind === 'defaults');
-  const inherited = defaults?.properties.find((q) => q.key.text === 'seeds');
-  return inherited?.value.type === 'seeds' ? inherited.value : undefined;
+/** For a key set again later in the block: the later line is the one that counts (as the checker warns). */
+function overriddenNote(block: Block, prop: Property): string {
+  const winner = lastSetting(block, prop.key.text);
+  return winner && winner !== prop ? `\n\n*Overridden by line ${winner.key.range.start.line + 1}: this line has no effect.*` : '';
 }
 
 function percent(ratio: number): string {
@@ -382,7 +382,7 @@ function percent(ratio: number): string {
 function passMarkdown(v: PassValue, seeds: SeedsValue | undefined): string {
   const count = seeds ? seedCount(seeds) : 0;
   if (count === 0) return `${percent(v.ratio)} of the seeds must meet every expectation (no \`seeds\` set here or in defaults).`;
-  const needed = Math.min(count, Math.max(1, Math.ceil(v.ratio * count - 1e-9)));
+  const needed = requiredSeeds(v.ratio, count);
   return `${needed} of ${count} seeds (${percent(v.ratio)}) must meet every expectation.`;
 }
 

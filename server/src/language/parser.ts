@@ -32,7 +32,7 @@ import {
   skipBlanks,
   splitLines,
 } from './lexer';
-import { closest } from './suggest';
+import { closest } from '../catalogue/suggest';
 
 interface OpenBlock {
   kind: Block['kind'];

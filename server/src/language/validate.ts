@@ -19,11 +19,12 @@ import {
 } from '../catalogue/schema';
 import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
+import { MAX_SEED, MAX_SEEDS, typedValue } from '../catalogue/values';
 import { glob, isGlobPattern } from '../files/glob';
 import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
-import { closest } from './suggest';
+import { closest } from '../catalogue/suggest';
 
 export interface ValidationContext {
   readonly file: SpecFile;
@@ -35,8 +36,6 @@ export interface ValidationContext {
   readonly checkFiles: boolean;
 }
 
-const MAX_SEEDS = 10_000;
-const MAX_SEED = 2 ** 32 - 1;
 
 /** Results of checking single blocks, valid while the context they were checked in (visible definitions,
  *  the defaults block, file checks) stays the same. Blocks are reused objects across incremental parses, so
@@ -249,23 +248,13 @@ class Validator {
     switch (spec.type) {
       case 'integer':
       case 'number':
-      case 'unit': {
+      case 'unit':
+      case 'duration': {
         if (v.type !== 'word') return;
-        const n = Number(v.text);
-        if (v.text.trim() === '' || !Number.isFinite(n)) {
-          this.report(v.range, 'error', `'${v.text}' is not a number.`, 'bad-number');
-        } else if (spec.type === 'integer' && !Number.isInteger(n)) {
-          this.report(v.range, 'error', `'${p.key.text}' must be a whole number.`, 'bad-number');
-        } else if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-          this.report(v.range, 'error', `'${p.key.text}' must be between ${spec.min} and ${spec.max}; got ${v.text}.`, 'out-of-range');
-        }
+        const typed = typedValue(spec, v.text);
+        if (!typed.ok) this.report(v.range, 'error', typed.problem, typed.code);
         return;
       }
-      case 'duration':
-        if (v.type === 'word' && !/^\d+(\.\d+)?(ms|s|m|h)$/.test(v.text)) {
-          this.report(v.range, 'error', `'${v.text}' is not a duration: use a number and a unit, e.g. 90s, 2m, 500ms.`, 'bad-duration');
-        }
-        return;
       case 'url':
         if (v.type === 'word' && !/^https?:\/\/[^\s/]+/.test(v.text)) {
           this.report(v.range, 'error', `'${v.text}' is not an http:// or https:// URL.`, 'bad-url');

@@ -1,8 +1,8 @@
 // Deciding a test from its images' measures: each expectation per seed, the test by its pass rate over seeds,
 // and whether a failing test was *beautified against intent*: the image did not show the requested trait any
 // more than the baseline (or the input, for edits) did, and came out at least as polished.
-import type { CompareOp, Measure } from '../language/ast';
-import { measureKey, type PlannedExpectation } from './plan';
+import type { CompareOp, ExpectationSpec, MeasureSpec } from '../language/resolved';
+import { requiredSeeds } from '../catalogue/values';
 import type { ExpectationResult, SeedOutcome, Verdict } from './results';
 
 /** What was measured on one image: trait scores by name, judge measures by their expression text. */
@@ -34,8 +34,8 @@ export interface DecideOptions {
 
 const POLISH = { kind: 'trait', key: 'polish' } as const;
 
-export function measureValue(m: Measure, on: Measures): number | undefined {
-  return m.type === 'trait' ? on.traits[m.name.text] : on.judges[measureKey(m)];
+export function measureValue(m: MeasureSpec, on: Measures): number | undefined {
+  return m.kind === 'trait' ? on.traits[m.trait] : on.judges[m.key];
 }
 
 function compare(op: CompareOp, a: number, b: number): boolean {
@@ -53,31 +53,26 @@ function compare(op: CompareOp, a: number, b: number): boolean {
 
 /** Decides every expectation on every seed and the test as a whole. Throws when a needed measure is missing
  *  (a baseline image that was not made, a judge that was not run): the runner reports that as an error. */
-export function decide(expectations: readonly PlannedExpectation[], seeds: readonly SeedMeasures[], options: DecideOptions): Decision {
+export function decide(expectations: readonly ExpectationSpec[], seeds: readonly SeedMeasures[], options: DecideOptions): Decision {
   const polish = options.polishKey ?? POLISH;
   const polishOf = (m: Measures) => (polish.kind === 'trait' ? m.traits[polish.key] : m.judges[polish.key]);
   const results: ExpectationResult[] = [];
   const seedPassed = new Map(seeds.map((s) => [s.seed, true]));
   const seedBeautified = new Set<number>();
 
-  for (const pe of expectations) {
-    const e = pe.expect;
-    const measure = e.measure!;
-    const op = e.op!.text;
-    const c = e.comparand!;
+  for (const e of expectations) {
+    const { measure, op, comparand: c } = e;
     const outcomes: SeedOutcome[] = [];
     for (const s of seeds) {
-      const value = need(measureValue(measure, s.prompt), pe.text, 'the image');
+      const value = need(measureValue(measure, s.prompt), e.text, 'the image');
       let against: number;
       let reference: Measures | undefined;
-      if (c.type === 'number') against = c.number.value;
-      else if (c.type === 'measure') against = need(measureValue(c.measure, s.prompt), pe.text, 'the image');
+      if (c.kind === 'number') against = c.value;
+      else if (c.kind === 'measure') against = need(measureValue(c.measure, s.prompt), e.text, 'the image');
       else {
-        reference = c.ref.text === 'baseline' ? s.baseline : options.input;
-        if (!reference) throw new Error(`${pe.text}: no ${c.ref.text} image was measured`);
-        const base = need(measureValue(measure, reference), pe.text, `the ${c.ref.text} image`);
-        const margin = c.margin ? (c.sign === '-' ? -c.margin.value : c.margin.value) : 0;
-        against = base + margin;
+        reference = c.ref === 'baseline' ? s.baseline : options.input;
+        if (!reference) throw new Error(`${e.text}: no ${c.ref} image was measured`);
+        against = need(measureValue(measure, reference), e.text, `the ${c.ref} image`) + c.margin;
       }
       const passed = compare(op, value, against);
       let beautified: boolean | undefined;
@@ -89,13 +84,13 @@ export function decide(expectations: readonly PlannedExpectation[], seeds: reado
       outcomes.push({ seed: s.seed, value, against, passed, ...(beautified !== undefined ? { beautified } : {}) });
     }
     const failing = outcomes.filter((o) => !o.passed);
-    const reason = failing.length === 0 ? '' : describeFailure(pe, failing, seeds, options, polishOf, polish.key);
-    results.push({ text: pe.text, line: pe.line, character: pe.character, seeds: outcomes, passed: failing.length === 0, reason });
+    const reason = failing.length === 0 ? '' : describeFailure(e, failing, seeds, options, polishOf, polish.key);
+    results.push({ expectation: e, seeds: outcomes, passed: failing.length === 0, reason });
   }
 
   const total = seeds.length;
   const passed = [...seedPassed.values()].filter(Boolean).length;
-  const required = Math.max(1, Math.ceil(options.passRatio * total - 1e-9));
+  const required = requiredSeeds(options.passRatio, total);
   const passRate = { passed, total, required };
   if (passed >= required) return { verdict: 'pass', reasons: [], expectations: results, passRate };
   const failingSeeds = total - passed;
@@ -114,9 +109,9 @@ function need(v: number | undefined, text: string, where: string): number {
 /** A failing expectation moved toward polish when it asked for more of an anti-aesthetic trait and the image
  *  shows no more of it than the reference, while being at least as polished; or when it asked for less polish
  *  and got more. */
-function isBeautified(measure: Measure, op: CompareOp, image: Measures, reference: Measures | undefined, polishOf: (m: Measures) => number | undefined, polishKey: string): boolean {
-  if (measure.type !== 'trait') return false;
-  const name = measure.name.text;
+function isBeautified(measure: MeasureSpec, op: CompareOp, image: Measures, reference: Measures | undefined, polishOf: (m: Measures) => number | undefined, polishKey: string): boolean {
+  if (measure.kind !== 'trait') return false;
+  const name = measure.trait;
   const asksForMore = op === '>' || op === '>=';
   if (name === 'polish' || name === polishKey) return !asksForMore;
   if (!asksForMore || !reference) return false;
@@ -131,23 +126,21 @@ function isBeautified(measure: Measure, op: CompareOp, image: Measures, referenc
 /** "asked for grain >= 0.6; got 0.12 (baseline 0.10); polish 0.81 vs baseline 0.78; seeds 1, 2, 4" with the
  *  values averaged over the failing seeds. */
 function describeFailure(
-  pe: PlannedExpectation,
+  e: ExpectationSpec,
   failing: readonly SeedOutcome[],
   seeds: readonly SeedMeasures[],
   options: DecideOptions,
   polishOf: (m: Measures) => number | undefined,
   polishName: string,
 ): string {
-  const e = pe.expect;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const f2 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
   const bySeed = new Map(seeds.map((s) => [s.seed, s]));
-  const measure = e.measure!;
-  const parts = [`asked for ${pe.text}`];
-  const c = e.comparand!;
+  const { measure, comparand: c } = e;
+  const parts = [`asked for ${e.text}`];
   let got = `got ${f2(mean(failing.map((o) => o.value)))}`;
-  const reference = (s: SeedMeasures) => (c.type === 'relative' && c.ref.text === 'input' ? options.input : (s.baseline ?? options.input));
-  const refName = c.type === 'relative' ? c.ref.text : seeds.some((s) => s.baseline) ? 'baseline' : options.input ? 'input' : undefined;
+  const reference = (s: SeedMeasures) => (c.kind === 'relative' && c.ref === 'input' ? options.input : (s.baseline ?? options.input));
+  const refName = c.kind === 'relative' ? c.ref : seeds.some((s) => s.baseline) ? 'baseline' : options.input ? 'input' : undefined;
   if (refName) {
     const refValues = failing.map((o) => {
       const r = reference(bySeed.get(o.seed)!);

@@ -1,6 +1,7 @@
 // What a run produces: per test a verdict with its reasons in words and numbers, per expectation the per-seed
 // outcomes, per image its scores and where it came from. Reporters (JSON, JUnit, HTML, annotations) and the editor
 // read only these types, so they never depend on how the runner got there.
+import type { ExpectationSpec } from '../language/resolved';
 
 /**
  * - `pass`: enough seeds met every expectation.
@@ -41,11 +42,8 @@ export interface SeedOutcome {
 }
 
 export interface ExpectationResult {
-  /** The expectation as written, e.g. `grain > baseline + 0.3`. */
-  readonly text: string;
-  /** Zero-based position of the `expect` line in its spec. */
-  readonly line: number;
-  readonly character: number;
+  /** The expectation, structured, with its text as written and the range of its `expect` line in the spec. */
+  readonly expectation: ExpectationSpec;
   readonly seeds: readonly SeedOutcome[];
   readonly passed: boolean;
   /** One sentence with numbers, e.g. "asked for grain >= 0.6; got 0.12 (baseline 0.10); polish 0.81 vs baseline 0.78; seeds 1, 2, 4". */

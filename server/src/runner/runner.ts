@@ -8,16 +8,16 @@ import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
-import type { GeneratorBlock, JudgeBlock, Measure } from '../language/ast';
-import type { Definition } from '../language/analysis';
+import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
+import type { MeasureSpec } from '../language/resolved';
 import { ImageError } from '../scoring/images';
-import { judgeSpecFrom, openJudge, type ClipJudge, type Judge } from '../scoring/judges/index';
+import { judgeSpecFrom, openJudge, type Judge } from '../scoring/judges/index';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
 import { fileHash, imageKey, scoreKey } from './resultCache';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
-import { measureKey, type TestPlan } from './plan';
+import type { TestPlan } from './plan';
 import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
 
 /** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
@@ -211,11 +211,11 @@ class Run {
     return { file: entry.file, cached: !!hit, hash: entry.hash };
   }
 
-  private generator(def: Definition): Generator {
-    const id = `${def.path}#${def.name}`;
+  private generator(def: GeneratorDeclaration): Generator {
+    const id = `${def.file}#${def.name}`;
     let g = this.generators.get(id);
     if (!g) {
-      g = createGenerator(generatorSettings(def.block as GeneratorBlock, def.path), this.options.env);
+      g = createGenerator(generatorSettings(def), this.options.env);
       this.generators.set(id, g);
     }
     return g;
@@ -260,43 +260,47 @@ class Run {
 
   private async judgeMeasures(plan: TestPlan, files: readonly string[]): Promise<Array<Record<string, number>>> {
     const out: Array<Record<string, number>> = files.map(() => ({}));
-    const measures: Measure[] = [...plan.judgeMeasures];
-    for (const m of measures) {
-      if (m.type !== 'call') continue;
-      const key = measureKey(m);
+    for (const m of plan.judgeMeasures) {
       const values = await this.judgeValues(plan, m, files);
-      values.forEach((v, i) => (out[i][key] = v));
+      values.forEach((v, i) => (out[i][m.key] = v));
     }
     if (plan.aestheticJudge) {
       const key = aestheticKey(plan.aestheticJudge);
-      const judge = await this.judge(plan.aestheticJudge);
-      const values = 'score' in judge ? await (judge as { score(images: readonly string[], prompt?: string): Promise<number[]> }).score(files, plan.prompt) : [];
+      const values = await this.scoreWith(await this.judge(plan.aestheticJudge), files, plan.prompt, key);
       values.forEach((v, i) => (out[i][key] = v));
     }
     return out;
   }
 
-  private async judgeValues(plan: TestPlan, m: Extract<Measure, { type: 'call' }>, files: readonly string[]): Promise<number[]> {
-    const nameArg = m.args.find((a) => !a.quoted)?.text;
-    const text = m.args.find((a) => a.quoted)?.text;
-    const def = nameArg ? plan.judgeDefinitions.get(nameArg) : plan.judgeDefinitions.get(`${m.fn.text}:default`);
-    if (!def) throw new Error(`${measureKey(m)}: no ${m.fn.text} judge is defined`);
+  private async judgeValues(plan: TestPlan, m: Extract<MeasureSpec, { kind: 'judge' }>, files: readonly string[]): Promise<number[]> {
+    const def = plan.judges.get(m.judge ?? `${m.fn}:default`);
+    if (!def) throw new Error(`${m.key}: no ${m.fn} judge is defined`);
     const judge = await this.judge(def);
-    if (m.fn.text === 'clip') return (judge as ClipJudge).similarity(files, text ?? '');
-    return (judge as { score(images: readonly string[], prompt?: string): Promise<number[]> }).score(files, plan.prompt);
+    if (m.fn === 'clip') {
+      if (judge.kind !== 'clip') throw new Error(`${m.key}: '${def.name}' is a ${judge.kind} judge, not a clip judge`);
+      return judge.similarity(files, m.text ?? '');
+    }
+    return this.scoreWith(judge, files, plan.prompt, m.key);
   }
 
-  private judge(def: Definition): Promise<Judge> {
-    const id = `${def.path}#${def.name}`;
+  /** A scalar per image from an aesthetic or reward judge. */
+  private scoreWith(judge: Judge, files: readonly string[], prompt: string, key: string): Promise<number[]> {
+    if (judge.kind === 'clip') throw new Error(`${key}: a clip judge gives similarities, not scores`);
+    return judge.score(files, prompt);
+  }
+
+  private judge(def: JudgeDeclaration): Promise<Judge> {
+    const id = `${def.file}#${def.name}`;
     let j = this.judges.get(id);
     if (!j) {
-      const spec = judgeSpecFrom(def.block as JudgeBlock, def.path);
       j = openJudge(
-        spec,
+        judgeSpecFrom(def),
         async (encoder) => {
-          const d = [...this.plans.flatMap((p) => [...p.judgeDefinitions.values()])].find((x) => x.name === encoder);
-          if (!d) throw new Error(`judge '${def.name}': its encoder '${encoder}' is not defined`);
-          return (await this.judge(d)) as ClipJudge;
+          // The encoder was looked up where the judge is declared, when the spec was resolved.
+          if (!def.encoder || def.encoder.name !== encoder) throw new Error(`judge '${def.name}': its encoder '${encoder}' is not defined`);
+          const opened = await this.judge(def.encoder);
+          if (opened.kind !== 'clip') throw new Error(`judge '${def.name}': its encoder '${encoder}' is a ${opened.kind} judge, not a clip judge`);
+          return opened;
         },
         { provider: this.options.provider, log: this.options.log },
       );
@@ -306,8 +310,8 @@ class Run {
   }
 }
 
-function aestheticKey(def: Definition): string {
-  return `${def.type === 'reward' ? 'reward' : 'aesthetic'}(${def.name})`;
+function aestheticKey(def: JudgeDeclaration): string {
+  return `${def.kind === 'reward' ? 'reward' : 'aesthetic'}(${def.name})`;
 }
 
 /** Every catalogue trait, so reports always list the same columns. */

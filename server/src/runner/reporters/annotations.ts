@@ -37,7 +37,8 @@ function command(file: string, line: number, col: number, title: string, message
 
 function expectationAnnotation(t: TestResult, e: ExpectationResult, file: string): string {
   const title = isBeautifiedExpectation(t, e) ? BEAUTIFIED_TITLE : FAILED_TITLE;
-  return command(file, e.line + 1, e.character + 1, title, `expect ${e.text} (test "${t.name}")\n${e.reason}`);
+  const at = e.expectation.range.start;
+  return command(file, at.line + 1, at.character + 1, title, `expect ${e.expectation.text} (test "${t.name}")\n${e.reason}`);
 }
 
 /**

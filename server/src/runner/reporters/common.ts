@@ -1,17 +1,7 @@
-// Small helpers the reporters share: report paths, 1-based positions, and reading which measure an expectation
-// compares (the HTML report draws bars for the traits the expectations use).
-import * as path from 'node:path';
-import { parse } from '../../language/parser';
+// Small helpers the reporters share: report paths, labels, the traits a test's expectations compare (the HTML
+// report draws bars for them), and number and duration formats.
+export { reportPath } from '../../files/paths';
 import type { ExpectationResult, TestResult, Verdict } from '../results';
-
-/**
- * `file` relative to `relativeTo`, with `/` separators on every platform so reports compare across machines.
- * A file on another drive (Windows), where no relative path exists, stays absolute.
- */
-export function reportPath(file: string, relativeTo: string): string {
-  const rel = path.relative(relativeTo, file);
-  return rel === '' ? '.' : rel.split(path.sep).join('/');
-}
 
 /** Label of a verdict in plain text and in reports. */
 export const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
@@ -21,35 +11,12 @@ export const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   error: 'error',
 };
 
-/** What an expectation measures, read back from its text: a catalogue trait, or a judge call as written. */
-export interface ParsedExpectation {
-  /** The measure's text: a trait name (`grain`) or a judge call (`clip("a rotten fruit")`). */
-  readonly measure: string;
-  readonly kind: 'trait' | 'judge';
-  readonly op: '<' | '<=' | '>' | '>=';
-  /** The right-hand side as written (`0.6`, `baseline + 0.3`, `input - 0.05`). */
-  readonly comparand: string;
-}
-
-/** Reads `measure op comparand` from an expectation's text with the spec parser itself, so reports and specs
- *  share one grammar. Returns undefined for text that is not a complete comparison (the reporters then show the
- *  text only). */
-export function parseExpectationText(text: string): ParsedExpectation | undefined {
-  const line = `  expect ${text.trim()}`;
-  const prop = parse(`test "t"\n${line}\n`).blocks[0]?.properties[0];
-  if (prop?.value.type !== 'expect') return undefined;
-  const { measure, op, comparand } = prop.value.expect;
-  if (!measure || !op || !comparand) return undefined;
-  const slice = (r: { start: { character: number }; end: { character: number } }) => line.slice(r.start.character, r.end.character);
-  return { measure: slice(measure.range), kind: measure.type === 'trait' ? 'trait' : 'judge', op: op.text, comparand: slice(comparand.range) };
-}
-
 /** The traits a test's expectations compare, in the order they first appear. */
 export function traitsUsed(test: TestResult): string[] {
   const out: string[] = [];
   for (const e of test.expectations) {
-    const p = parseExpectationText(e.text);
-    if (p?.kind === 'trait' && !out.includes(p.measure)) out.push(p.measure);
+    const m = e.expectation.measure;
+    if (m.kind === 'trait' && !out.includes(m.trait)) out.push(m.trait);
   }
   return out;
 }

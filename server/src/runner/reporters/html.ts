@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import type { ExpectationResult, ImageRecord, ImageRole, RunResult, SeedOutcome, TestResult, Verdict } from '../results';
-import { VERDICT_LABEL, fmt, humanDuration, parseExpectationText, reportPath, traitsUsed } from './common';
+import { VERDICT_LABEL, fmt, humanDuration, reportPath, traitsUsed } from './common';
 
 export interface HtmlReportOptions {
   /** Folder the spec and image paths shown in the report are relative to. */
@@ -189,10 +189,10 @@ footer{color:var(--muted);font-size:12px;padding:0 28px 30px}
 function marksFor(test: TestResult, trait: string, seed: number): { e: ExpectationResult; op: string; comparand: string; o: SeedOutcome }[] {
   const out: { e: ExpectationResult; op: string; comparand: string; o: SeedOutcome }[] = [];
   for (const e of test.expectations) {
-    const p = parseExpectationText(e.text);
-    if (!p || p.kind !== 'trait' || p.measure !== trait) continue;
+    const x = e.expectation;
+    if (x.measure.kind !== 'trait' || x.measure.trait !== trait) continue;
     const o = e.seeds.find((s) => s.seed === seed);
-    if (o) out.push({ e, op: p.op, comparand: p.comparand, o });
+    if (o) out.push({ e, op: x.op, comparand: x.comparandText, o });
   }
   return out;
 }
@@ -242,13 +242,13 @@ function judgeTable(test: TestResult, seed: number, byRole: Map<ImageRole, Image
   if (names.length === 0) return '';
   const thresholds = new Map<string, string>();
   for (const e of test.expectations) {
-    const p = parseExpectationText(e.text);
+    const { measure, op } = e.expectation;
     const o = e.seeds.find((s) => s.seed === seed);
-    if (p?.kind === 'judge' && o) {
+    if (measure.kind === 'judge' && o) {
       const cls = o.passed ? 'ok' : o.beautified ? 'bt' : 'no';
-      const prev = thresholds.get(p.measure);
-      const mark = `<span class="${cls}">${h(`${OP_TEXT[p.op] ?? p.op} ${fmt(o.against)}`)}</span>`;
-      thresholds.set(p.measure, prev ? `${prev} · ${mark}` : mark);
+      const prev = thresholds.get(measure.key);
+      const mark = `<span class="${cls}">${h(`${OP_TEXT[op] ?? op} ${fmt(o.against)}`)}</span>`;
+      thresholds.set(measure.key, prev ? `${prev} · ${mark}` : mark);
     }
   }
   const head = `<tr><th scope="col">judge</th>${roles.map((r) => `<th scope="col">${h(r)}</th>`).join('')}<th scope="col">threshold</th></tr>`;
@@ -333,7 +333,7 @@ function expectationTable(test: TestResult): string {
       const passed = e.seeds.filter((s) => s.passed).length;
       const beautified = !e.passed && e.seeds.some((s) => s.beautified);
       const result = e.passed ? '<span class="ok">passed</span>' : beautified ? '<span class="bt">beautified</span>' : '<span class="no">failed</span>';
-      return `<tr><td>${e.line + 1}</td><td><code>expect ${h(e.text)}</code></td><td>${result} <span class="none">${passed}/${e.seeds.length} seeds</span></td><td>${h(
+      return `<tr><td>${e.expectation.range.start.line + 1}</td><td><code>expect ${h(e.expectation.text)}</code></td><td>${result} <span class="none">${passed}/${e.seeds.length} seeds</span></td><td>${h(
         e.reason,
       )}</td></tr>`;
     })

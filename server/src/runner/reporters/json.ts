@@ -115,9 +115,9 @@ function sortedScores(scores: Readonly<Record<string, number>>): Record<string, 
 
 function expectation(e: ExpectationResult): JsonExpectation {
   return {
-    text: e.text,
-    line: e.line + 1,
-    column: e.character + 1,
+    text: e.expectation.text,
+    line: e.expectation.range.start.line + 1,
+    column: e.expectation.range.start.character + 1,
     passed: e.passed,
     reason: e.reason,
     seeds: e.seeds.map((s) => ({

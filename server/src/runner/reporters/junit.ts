@@ -46,7 +46,7 @@ function failureBody(t: TestResult, spec: string): string {
   for (const e of t.expectations) {
     if (e.passed) continue;
     const mark = isBeautifiedExpectation(t, e) ? ' [beautified against intent]' : '';
-    lines.push(`${spec}:${e.line + 1}: expect ${e.text}${mark}: ${e.reason}`);
+    lines.push(`${spec}:${e.expectation.range.start.line + 1}: expect ${e.expectation.text}${mark}: ${e.reason}`);
   }
   lines.push(`seeds passing: ${t.passRate.passed}/${t.passRate.total} (required ${t.passRate.required})`);
   return lines.join('\n');

@@ -1,7 +1,7 @@
 // Live progress of `wabi run`. On a terminal: one line redrawn in place (a bar, images done of total, tests by
 // verdict, the test running now), with a permanent line printed above it for each test that did not pass. In CI or
 // when the output is not a terminal: plain lines, one per finished test, and a summary line at the end.
-import { displayPath } from '../../cli/specFiles';
+import { displayPath } from '../../files/paths';
 import type { RunEvent, RunResult, TestResult, Verdict } from '../results';
 import { humanDuration, oneLine } from './common';
 

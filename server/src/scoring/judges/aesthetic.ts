@@ -11,6 +11,8 @@ export const AESTHETIC_MIN = 0;
 export const AESTHETIC_MAX = 10;
 
 export class AestheticJudge {
+  /** The discriminant of the Judge union. */
+  readonly kind = 'aesthetic' as const;
   private constructor(
     readonly spec: AestheticJudgeSpec,
     readonly encoder: ClipJudge,

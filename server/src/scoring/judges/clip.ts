@@ -13,7 +13,7 @@
 import { ort } from '../session';
 import { isTensor, preprocessImages, type ImageInput } from './preprocess';
 import type { ClipJudgeSpec } from './spec';
-import { displayPath } from './spec';
+import { displayPath } from '../../files/paths';
 import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
 import * as path from 'node:path';
 import {
@@ -42,6 +42,8 @@ export interface ClipOptions extends JudgeOptions {
 }
 
 export class ClipJudge {
+  /** The discriminant of the Judge union. */
+  readonly kind = 'clip' as const;
   private readonly textCache = new Map<string, Float32Array>();
   private imageDim: number | undefined;
   private textDim: number | undefined;

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openSession, ort, type Provider, type ProviderSetting } from '../session';
-import { displayPath } from './spec';
+import { displayPath } from '../../files/paths';
 
 export type Dim = number | string;
 

@@ -7,11 +7,14 @@
 import * as path from 'node:path';
 import { ort } from '../session';
 import { isTensor, preprocessImages, type ImageInput } from './preprocess';
-import { displayPath, type RewardJudgeSpec } from './spec';
+import { displayPath } from '../../files/paths';
+import type { RewardJudgeSpec } from './spec';
 import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
 import { chunked, idsInputRole, imageInputRole, JudgeError, JudgeModel, maskInputRole, scoreOutputRole, type JudgeOptions, type TensorInfo } from './judgeModel';
 
 export class RewardJudge {
+  /** The discriminant of the Judge union. */
+  readonly kind = 'reward' as const;
   private constructor(
     readonly spec: RewardJudgeSpec,
     private readonly model: JudgeModel,

@@ -10,8 +10,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JUDGE_KINDS, type KeySpec } from '../../catalogue/schema';
-import type { JudgeBlock, Property, Range } from '../../language/ast';
-import { closest } from '../../language/suggest';
+import type { Declaration, DeclaredSetting } from '../../catalogue/declarations';
+import type { Range } from '../../files/location';
+import { displayPath } from '../../files/paths';
+import { closest } from '../../catalogue/suggest';
 
 export type JudgeKindName = 'clip' | 'aesthetic' | 'reward';
 export type ResizeMode = 'shortest' | 'stretch';
@@ -87,17 +89,6 @@ export class JudgeSpecError extends Error {
   }
 }
 
-/** `file` relative to `base` (a folder) when it lies inside it, else relative to the working directory when
- *  inside that, else absolute: the shortest form a user recognises. */
-export function displayPath(file: string, base?: string): string {
-  for (const dir of [base, process.cwd()]) {
-    if (!dir) continue;
-    const rel = path.relative(dir, file);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
-  }
-  return file;
-}
-
 // ---- one setting, from either source -------------------------------------------------------------------------
 
 type Raw =
@@ -122,10 +113,10 @@ export interface JudgeSpecOptions {
   readonly readFile?: (file: string) => string;
 }
 
-/** Resolves a parsed `judge` block of the spec file `specFile` (absolute), reading its manifest if it has one.
+/** Resolves a judge declared in the spec `decl.file` (absolute), reading its manifest if it has one.
  *  Throws JudgeSpecError with the spec's file and the offending range. */
-export function judgeSpecFrom(block: JudgeBlock, specFile: string, options: JudgeSpecOptions = {}): JudgeSpec {
-  const name = block.name?.text ?? '';
+export function judgeSpecFrom(decl: Declaration, options: JudgeSpecOptions = {}): JudgeSpec {
+  const { name, file: specFile } = decl;
   const specDir = path.dirname(specFile);
   const shown = displayPath(specFile);
   const at = (r: Range) => `${shown}:${r.start.line + 1}`;
@@ -134,15 +125,14 @@ export function judgeSpecFrom(block: JudgeBlock, specFile: string, options: Judg
   };
 
   const own = new Map<string, Setting>();
-  for (const p of block.properties) {
-    const key = p.key.text;
-    const fail = (problem: string) => failAt(p.value.range, problem);
-    own.set(key, { raw: rawOf(p, failAt), dir: specDir, fail });
+  for (const p of decl.settings) {
+    const fail = (problem: string) => failAt(p.valueRange, problem);
+    own.set(p.key, { raw: rawOf(p, failAt), dir: specDir, fail });
   }
 
-  const manifestProp = block.properties.find((p) => p.key.text === 'manifest');
+  const manifestProp = decl.settings.find((p) => p.key === 'manifest');
   try {
-    return resolveBlock(block, specFile, own, failAt, options);
+    return resolveDeclaration(decl, own, failAt, options);
   } catch (e) {
     // Errors located in the manifest alone also point at the line that reads it.
     if (e instanceof JudgeSpecError && !e.range && manifestProp) throw new JudgeSpecError(e.message, e.file, undefined, { file: specFile, range: manifestProp.range });
@@ -150,14 +140,8 @@ export function judgeSpecFrom(block: JudgeBlock, specFile: string, options: Judg
   }
 }
 
-function resolveBlock(
-  block: JudgeBlock,
-  specFile: string,
-  own: Map<string, Setting>,
-  failAt: (r: Range, problem: string) => never,
-  options: JudgeSpecOptions,
-): JudgeSpec {
-  const name = block.name?.text ?? '';
+function resolveDeclaration(decl: Declaration, own: Map<string, Setting>, failAt: (r: Range, problem: string) => never, options: JudgeSpecOptions): JudgeSpec {
+  const { name, file: specFile } = decl;
   const specDir = path.dirname(specFile);
   let settings = own;
   let manifestFile: string | undefined;
@@ -176,28 +160,15 @@ function resolveBlock(
     settings.delete('manifest');
   }
   const kindSetting = settings.get('kind');
-  if (!kindSetting) failAt(block.headerRange, `has no kind: add \`kind\` (${JUDGE_KINDS.map((k) => k.kind).join(', ')}).`);
+  if (!kindSetting) failAt(decl.headerRange, `has no kind: add \`kind\` (${JUDGE_KINDS.map((k) => k.kind).join(', ')}).`);
   const kind = checkKind(wordOf(kindSetting!, 'kind'), kindSetting!);
-  const missing = (key: string) => failAt(block.headerRange, `needs \`${key}\`` + (manifestFile ? ` (in the block or in its manifest ${displayPath(manifestFile, specDir)}).` : '.'));
+  const missing = (key: string) => failAt(decl.headerRange, `needs \`${key}\`` + (manifestFile ? ` (in the block or in its manifest ${displayPath(manifestFile, specDir)}).` : '.'));
   return build(kind as JudgeKindName, settings, { name, source: specFile, manifest: manifestFile, missing, allowed: (key) => key === 'manifest' });
 }
 
-function rawOf(p: Property, failAt: (r: Range, problem: string) => never): Raw {
-  const v = p.value;
-  switch (v.type) {
-    case 'word':
-      return { type: 'word', text: v.text };
-    case 'text':
-      return { type: 'word', text: v.text };
-    case 'numbers':
-      return { type: 'numbers', values: v.values.map((n) => n.value) };
-    case 'size':
-      return { type: 'word', text: `${v.width.text}x${v.height.text}` };
-    case 'missing':
-      return failAt(p.key.range, `'${p.key.text}' needs a value.`);
-    default:
-      return failAt(v.range, `'${p.key.text}' has a value of the wrong form.`);
-  }
+function rawOf(p: DeclaredSetting, failAt: (r: Range, problem: string) => never): Raw {
+  if (p.value.type === 'missing') return failAt(p.keyRange, `'${p.key}' needs a value.`);
+  return p.value;
 }
 
 // ---- from a manifest ------------------------------------------------------------------------------------------

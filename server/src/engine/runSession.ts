@@ -1,0 +1,159 @@
+// One run, from spec files to verdicts, for every face (the CLI's `wabi run`, the language server): check the
+// specs, resolve and plan their tests, keep those the filter selects, open the result cache, run, and report
+// events and the outcome. Faces only turn their input into a RunRequest and the outcome into output.
+//
+// Runs go one at a time through a RunEngine: a run started while another is in flight waits in line (its
+// `run-queued` event says behind how many), because two runs would compete for the same cores, GPU and backends and
+// both be slower. Cancelling a queued run removes it from the line; cancelling a running one stops it, keeping the
+// tests that had finished.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Range } from '../files/location';
+import { nodeHost } from '../files/host';
+import type { Diagnostic } from '../language/ast';
+import { resolveSpec } from '../language/resolve';
+import { SpecWorkspace } from '../language/workspace';
+import type { GeneratorEnvironment } from '../generation/settings';
+import { planTests, type TestPlan } from '../runner/plan';
+import type { RunEvent, RunResult } from '../runner/results';
+import { ResultCache } from '../runner/resultCache';
+import { runTests } from '../runner/runner';
+import type { ProviderSetting } from '../scoring/session';
+
+/** Which tests of the specs run. Every given criterion must hold. */
+export interface TestFilter {
+  /** Part of the test's name, any case. */
+  readonly name?: string;
+  /** Spec files (absolute): only their tests. */
+  readonly files?: readonly string[];
+  /** A place in a spec: the test whose block holds that line (zero-based), as an editor's gutter or cursor names it. */
+  readonly location?: { readonly file: string; readonly line: number };
+}
+
+export interface RunRequest {
+  /** Spec files, absolute. */
+  readonly files: readonly string[];
+  readonly filter?: TestFilter;
+  /** Replaces every test's seeds. */
+  readonly seeds?: readonly number[];
+  /** The result cache's folder. */
+  readonly cacheDir: string;
+  /** Empty the cache folder first, so nothing is reused. */
+  readonly freshCache?: boolean;
+  readonly env: GeneratorEnvironment;
+  readonly provider?: ProviderSetting;
+  readonly concurrency?: number;
+  readonly batchSize?: number;
+  /** The workspace to read specs from (the language server's, with its open documents); by default the disk. */
+  readonly workspace?: SpecWorkspace;
+  readonly onEvent?: (event: SessionEvent) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** A planned test, as a face lists it before it runs. */
+export interface PlannedTest {
+  readonly name: string;
+  readonly spec: string;
+  readonly range: Range;
+  readonly seeds: readonly number[];
+  readonly requiredSeeds: number;
+}
+
+export type SessionEvent =
+  | { readonly type: 'run-queued'; readonly ahead: number }
+  | { readonly type: 'run-planned'; readonly tests: readonly PlannedTest[] }
+  | RunEvent;
+
+/** A spec problem that stopped the run, with its file. */
+export interface SpecDiagnostic {
+  readonly file: string;
+  readonly diagnostic: Diagnostic;
+}
+
+export type RunOutcome =
+  /** Specs with errors would run wrongly: nothing ran. */
+  | { readonly status: 'spec-errors'; readonly errors: readonly SpecDiagnostic[] }
+  /** The filter selected nothing, or the specs hold no tests. */
+  | { readonly status: 'no-tests'; readonly filtered: boolean }
+  /** Cancelled while waiting in line: nothing ran. */
+  | { readonly status: 'cancelled' }
+  /** It ran; `result.complete` is false when it was cancelled part way. */
+  | { readonly status: 'ran'; readonly result: RunResult };
+
+export interface RunSession {
+  readonly outcome: Promise<RunOutcome>;
+  /** Stops the run (or takes it out of the line); finished tests are kept in the outcome. */
+  cancel(): void;
+}
+
+export class RunEngine {
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+
+  /** Starts a run now, or after the runs already started. */
+  start(request: RunRequest): RunSession {
+    const controller = new AbortController();
+    const ahead = this.waiting;
+    this.waiting++;
+    if (ahead > 0) request.onEvent?.({ type: 'run-queued', ahead });
+    const outcome = this.tail.then(async (): Promise<RunOutcome> => {
+      try {
+        if (controller.signal.aborted) return { status: 'cancelled' };
+        return await execute(request, controller.signal);
+      } finally {
+        this.waiting--;
+      }
+    });
+    this.tail = outcome.catch(() => undefined);
+    return { outcome, cancel: () => controller.abort() };
+  }
+}
+
+/** Starts a run on its own, in no line (the CLI runs one per process). */
+export function startRun(request: RunRequest): RunSession {
+  return new RunEngine().start(request);
+}
+
+async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
+  const ws = request.workspace ?? new SpecWorkspace(nodeHost, { roots: [...new Set(request.files.map((f) => path.dirname(f)))] });
+  const errors: SpecDiagnostic[] = [];
+  const plans: TestPlan[] = [];
+  for (const file of request.files) {
+    const analysis = ws.analyze(file);
+    if (!analysis) continue;
+    for (const d of analysis.diagnostics) if (d.severity === 'error') errors.push({ file, diagnostic: d });
+    if (errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds));
+  }
+  if (errors.length > 0) return { status: 'spec-errors', errors };
+  const selected = plans.filter(matches(request.filter));
+  if (selected.length === 0) return { status: 'no-tests', filtered: plans.length > 0 };
+  request.onEvent?.({
+    type: 'run-planned',
+    tests: selected.map((p) => ({ name: p.name, spec: p.spec, range: p.range, seeds: p.images ? p.images.map((_, i) => i + 1) : p.seeds, requiredSeeds: p.requiredSeeds })),
+  });
+
+  if (request.freshCache) fs.rmSync(request.cacheDir, { recursive: true, force: true });
+  const store = await ResultCache.open(request.cacheDir);
+  const result = await runTests(selected, {
+    store,
+    env: request.env,
+    provider: request.provider,
+    concurrency: request.concurrency,
+    batchSize: request.batchSize,
+    signal,
+    onEvent: request.onEvent,
+    log: request.log,
+  });
+  return { status: 'ran', result };
+}
+
+function matches(filter: TestFilter | undefined): (p: TestPlan) => boolean {
+  if (!filter) return () => true;
+  const name = filter.name?.toLowerCase();
+  const files = filter.files && new Set(filter.files.map((f) => path.resolve(f)));
+  const at = filter.location && { file: path.resolve(filter.location.file), line: filter.location.line };
+  return (p) =>
+    (name === undefined || p.name.toLowerCase().includes(name)) &&
+    (files === undefined || files.has(p.spec)) &&
+    (at === undefined || (p.spec === at.file && p.range.start.line <= at.line && at.line <= p.range.end.line));
+}
