@@ -7,6 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { traitsMarkdown } from '../../server/src/scoring/traits/docs';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
+import { nodeHost } from '../../server/src/files/host';
+import { hover } from '../../server/src/language/hover';
+import { SpecWorkspace } from '../../server/src/language/workspace';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -195,6 +198,27 @@ test('wabi run on the example: verdicts, exit 1, reports written, annotations un
     const bad = spawnSync(process.execPath, [CLI, 'run', 'bad.wabi'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     assert.equal(bad.status, 2, 'spec errors stop the run before anything is generated');
     assert.match(bad.stderr, /bad\.wabi:3:10 error Unknown trait 'grian'/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wabi run and hover agree on a key set twice: the later seeds, and the required count they give', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-agree-'));
+  try {
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/photos/coffee.jpg'), path.join(dir, 'coffee.jpg'));
+    const text = 'generator g\n  kind degrade\n  input coffee.jpg\ntest "t"\n  generator g\n  size 64x64\n  seeds 1..2\n  pass 1/2\n  prompt p\n  seeds 5..9\n  expect grain >= 0\n';
+    const spec = path.join(dir, 'spec.wabi');
+    fs.writeFileSync(spec, text);
+    const r = spawnSync(process.execPath, [CLI, 'run', 'spec.wabi', '--reporter', 'json', '--out', 'out', '--provider', 'cpu', '--cache', 'cache'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CI: 'true' } });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out/wabi-report.json'), 'utf8')) as { tests: Array<{ passRate: { total: number; required: number }; images: Array<{ seed: number }> }> };
+    const t = report.tests[0];
+    assert.deepEqual([t.passRate.total, t.passRate.required], [5, 3]);
+    assert.deepEqual([...new Set(t.images.map((i) => i.seed))], [5, 6, 7, 8, 9]);
+    const ws = new SpecWorkspace(nodeHost, { roots: [dir] });
+    const shown = hover(ws, spec, { line: 7, character: 8 })!.contents;
+    assert.match(shown, new RegExp(`^${t.passRate.required} of ${t.passRate.total} seeds`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
