@@ -113,6 +113,7 @@ function table(rows) {
 const ENTRY = `
 export { runTests } from './runner/runner';
 export { planTests } from './runner/plan';
+export { resolveSpec } from './language/resolve';
 export { ResultCache } from './runner/resultCache';
 export { SpecWorkspace } from './language/workspace';
 export { nodeHost } from './files/host';
@@ -232,7 +233,7 @@ if (opt.child) {
         if (errors <= 3) log(`${basename(file)}:${d.range.start.line + 1}: ${d.message}`);
       } else warnings++;
     }
-    plans.push(...wabi.planTests(analysis));
+    plans.push(...wabi.planTests(wabi.resolveSpec(analysis)));
   }
   if (errors > 0) throw new Error(`${errors} errors in the generated specs`);
   const planMs = performance.now() - t0;

@@ -117,3 +117,16 @@ test('a missing measure is an error, not a silent pass', () => {
   const [grainy] = plans();
   assert.throws(() => decide(grainy.expectations, [{ seed: 1, prompt: m({ grain: 0.9, polish: 0.1 }) }], { passRatio: 1 }), /no baseline image was measured/);
 });
+
+test('beautified means moved toward polish against the baseline or input: with nothing to compare, a failure is a plain fail', () => {
+  const ws = new SpecWorkspace(memoryHost({ [path.join(ROOT, 'spec.wabi')]: 'test "t"\n  images a.jpg\n  expect polish < 0.5\n', [path.join(ROOT, 'a.jpg')]: 'x' }), { roots: [ROOT] });
+  const [t] = planTests(resolveSpec(ws.analyze(path.join(ROOT, 'spec.wabi'))!));
+  const alone = decide(t.expectations, [{ seed: 1, prompt: m({ polish: 0.9 }) }], { passRatio: 1 });
+  assert.equal(alone.verdict, 'fail');
+  assert.equal(alone.expectations[0].seeds[0].beautified, false);
+  // The same absolute expectation with a baseline: beautified only when the image is at least as polished as it.
+  const more = decide(t.expectations, [{ seed: 1, prompt: m({ polish: 0.9 }), baseline: m({ polish: 0.6 }) }], { passRatio: 1 });
+  assert.equal(more.verdict, 'beautified');
+  const less = decide(t.expectations, [{ seed: 1, prompt: m({ polish: 0.7 }), baseline: m({ polish: 0.95 }) }], { passRatio: 1 });
+  assert.equal(less.verdict, 'fail');
+});

@@ -110,17 +110,20 @@ function need(v: number | undefined, text: string, where: string): number {
  *  shows no more of it than the reference, while being at least as polished; or when it asked for less polish
  *  and got more. */
 function isBeautified(measure: MeasureSpec, op: CompareOp, image: Measures, reference: Measures | undefined, polishOf: (m: Measures) => number | undefined, polishKey: string): boolean {
-  if (measure.kind !== 'trait') return false;
+  // Beautified is a movement: with no baseline or input to compare with, a failure is a plain failure.
+  if (measure.kind !== 'trait' || !reference) return false;
   const name = measure.trait;
   const asksForMore = op === '>' || op === '>=';
-  if (name === 'polish' || name === polishKey) return !asksForMore;
-  if (!asksForMore || !reference) return false;
-  const trait = image.traits[name];
-  const refTrait = reference.traits[name];
   const p = polishOf(image);
   const refP = polishOf(reference);
-  if ([trait, refTrait, p, refP].some((v) => v === undefined)) return false;
-  return trait <= refTrait + 1e-9 && p! >= refP! - 1e-9;
+  if (p === undefined || refP === undefined) return false;
+  const asPolished = p >= refP - 1e-9;
+  if (name === 'polish' || name === polishKey) return !asksForMore && asPolished;
+  if (!asksForMore) return false;
+  const trait = image.traits[name];
+  const refTrait = reference.traits[name];
+  if (trait === undefined || refTrait === undefined) return false;
+  return trait <= refTrait + 1e-9 && asPolished;
 }
 
 /** "asked for grain >= 0.6; got 0.12 (baseline 0.10); polish 0.81 vs baseline 0.78; seeds 1, 2, 4" with the
