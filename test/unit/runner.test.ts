@@ -146,3 +146,27 @@ test('cancelling stops the run and keeps the tests that finished', async () => {
     ['grainy coffee'],
   );
 });
+
+test("the baseline is the plain prompt as a user would run it: without the test's anti-aesthetic negative prompt", async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'negative-'));
+  fs.copyFileSync(path.join(PHOTOS, 'coffee.jpg'), path.join(sub, 'coffee.jpg'));
+  // A command generator that records the prompt and negative it was given, and returns the photo.
+  fs.writeFileSync(
+    path.join(sub, 'record.js'),
+    "const fs = require('fs'); const [prompt, negative, out] = process.argv.slice(2);\n" +
+      "fs.appendFileSync(__dirname + '/calls.jsonl', JSON.stringify({ prompt, negative }) + '\\n'); fs.copyFileSync(__dirname + '/coffee.jpg', out);\n",
+  );
+  fs.writeFileSync(
+    path.join(sub, 'spec.wabi'),
+    'generator rec\n  kind command\n  run node record.js {prompt} {negative} {out}\ntest "dark"\n  generator rec\n  prompt a dark underexposed kitchen\n  negative bright, well lit\n  baseline a kitchen\n  expect underexposure >= 0\n',
+  );
+  const ws = new SpecWorkspace(nodeHost, { roots: [sub] });
+  const store = await ResultCache.open(path.join(sub, 'cache'));
+  const result = await runTests(planTests(resolveSpec(ws.analyze(path.join(sub, 'spec.wabi'))!)), { store, env: { env: {} }, provider: 'cpu' });
+  assert.equal(result.tests[0].verdict, 'pass', result.tests[0].reasons.join('; '));
+  const calls = fs.readFileSync(path.join(sub, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; negative: string });
+  assert.deepEqual(calls.sort((a, b) => a.prompt.localeCompare(b.prompt)), [
+    { prompt: 'a dark underexposed kitchen', negative: 'bright, well lit' },
+    { prompt: 'a kitchen', negative: '' },
+  ]);
+});

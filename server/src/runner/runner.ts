@@ -127,10 +127,12 @@ class Run {
    *  image once for edits; each file of an `images` test. */
   private jobs(plan: TestPlan): ImageJob[] {
     if (plan.images) return plan.images.map((file, i) => ({ role: 'prompt' as const, seed: i + 1, file }));
-    const base = { negative: plan.negative, width: plan.width, height: plan.height, steps: plan.steps, guidance: plan.guidance, input: plan.input, strength: plan.strength };
+    const base = { width: plan.width, height: plan.height, steps: plan.steps, guidance: plan.guidance, input: plan.input, strength: plan.strength };
     const jobs: ImageJob[] = [];
     for (const seed of plan.seeds) {
-      jobs.push({ role: 'prompt', seed, request: { ...base, prompt: plan.prompt, seed, traits: plan.requestedTraits } });
+      jobs.push({ role: 'prompt', seed, request: { ...base, prompt: plan.prompt, negative: plan.negative, seed, traits: plan.requestedTraits } });
+      // The baseline is the plain prompt as a user would run it: the test's negative prompt steers away from polish
+      // (`bright, well lit`), which would make the baseline less of the convention it stands for.
       if (plan.baseline !== undefined) jobs.push({ role: 'baseline', seed, request: { ...base, prompt: plan.baseline, seed, traits: [] } });
     }
     if (plan.input) jobs.push({ role: 'input', seed: 0, file: plan.input });
