@@ -200,6 +200,7 @@ interface ImageRef {
   subfolder?: string;
   type?: string;
 }
+type PickedImage = ImageRef & { node: string; classType: string };
 interface HistoryEntry {
   outputs?: Record<string, { images?: ImageRef[] } | undefined>;
   status?: { status_str?: string; completed?: boolean; messages?: Array<[string, Record<string, unknown>]> } | null;
@@ -209,39 +210,140 @@ interface Message {
   data: Record<string, unknown>;
 }
 
+const BACKEND = 'comfyui';
+// Like the other backends, errors name the kind; the runner adds the generator, test and seed.
+const fail = (reason: string, retryable = false, status?: number) => new GenerationError(BACKEND, reason, retryable, status);
+
+/** The generator block's settings as plain values, read in this one place so the settings API can change here alone. */
+interface ComfyUISettings {
+  readonly name: string;
+  readonly url: string | undefined;
+  /** Absolute path of the workflow file. */
+  readonly workflow: string | undefined;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly concurrency: number;
+}
+
+function readSettings(settings: GeneratorSettings): ComfyUISettings {
+  return {
+    name: settings.name,
+    url: settings.text('url'),
+    workflow: settings.file('workflow'),
+    timeoutMs: settings.duration('timeout', DEFAULT_TIMEOUT_MS),
+    retries: settings.integer('retries', DEFAULT_RETRIES),
+    concurrency: settings.integer('concurrency', 1),
+  };
+}
+
 export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
-  // Like the other backends, errors name the kind; the runner adds the generator, test and seed.
-  const backend = 'comfyui';
-  const rawUrl = settings.text('url');
-  if (!rawUrl) throw new GenerationError(backend, 'the `url` setting is required (the address ComfyUI listens on, e.g. http://127.0.0.1:8188)');
+  const s = readSettings(settings);
+  const { base, wsBase } = endpoints(s.url);
+  if (!s.workflow) throw fail('the `workflow` setting is required (an API-format workflow JSON file)');
+  const loaded = loadWorkflow(s.workflow, BACKEND);
+  if (!(s.timeoutMs > 0)) throw fail('`timeout` must be longer than 0');
+  if (s.retries < 0) throw fail('`retries` must be 0 or more');
+  if (s.concurrency < 1) throw fail('`concurrency` must be at least 1');
+  const client = new ComfyUIClient(base, wsBase, s.workflow, loaded, { timeoutMs: s.timeoutMs, retries: s.retries });
+  const limiter = new Limiter(s.concurrency);
+
+  return {
+    name: s.name,
+    kind: 'comfyui',
+    identity: `comfyui:${redact(base).replace(/\/+$/, '')}:${createHash('sha256').update(loaded.canonical).digest('hex')}`,
+    generate(req, outer) {
+      // An abort while waiting for a concurrency slot rejects at once; once running, the client stops promptly and
+      // cancels the prompt on the server before it rejects.
+      const signal = outer ?? new AbortController().signal;
+      return limiter.run(() => client.generate(req, signal), signal, () => fail('cancelled'));
+    },
+    async close() {
+      client.close();
+    },
+  };
+}
+
+/** The HTTP base and the WebSocket base of the `url` setting. */
+function endpoints(rawUrl: string | undefined): { base: string; wsBase: string } {
+  if (!rawUrl) throw fail('the `url` setting is required (the address ComfyUI listens on, e.g. http://127.0.0.1:8188)');
   let parsed: URL;
   try {
     parsed = new URL(rawUrl);
   } catch {
-    throw new GenerationError(backend, `url ${rawUrl} is not a URL`);
+    throw fail(`url ${rawUrl} is not a URL`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new GenerationError(backend, `url ${rawUrl} must start with http:// or https://`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw fail(`url ${rawUrl} must start with http:// or https://`);
   const base = rawUrl.replace(/\/+$/, '');
-  const wsBase = base.replace(/^http/, 'ws');
-  const file = settings.file('workflow');
-  if (!file) throw new GenerationError(backend, 'the `workflow` setting is required (an API-format workflow JSON file)');
-  const loaded = loadWorkflow(file, backend);
+  return { base, wsBase: base.replace(/^http/, 'ws') };
+}
 
-  const timeoutMs = settings.duration('timeout', DEFAULT_TIMEOUT_MS);
-  const retries = settings.integer('retries', DEFAULT_RETRIES);
-  const concurrency = settings.integer('concurrency', 1);
-  if (!(timeoutMs > 0)) throw new GenerationError(backend, '`timeout` must be longer than 0');
-  if (retries < 0) throw new GenerationError(backend, '`retries` must be 0 or more');
-  if (concurrency < 1) throw new GenerationError(backend, '`concurrency` must be at least 1');
-  const policy: RetryPolicy = { timeoutMs, retries };
-  const limiter = new Limiter(concurrency);
-  const sockets = new Set<WebSocket>();
-  const identity = `comfyui:${redact(base).replace(/\/+$/, '')}:${createHash('sha256').update(loaded.canonical).digest('hex')}`;
+/** One generation's steps against one ComfyUI server and workflow: upload, submit, wait, fetch, and cancel on the
+ *  server when a prompt times out or is aborted. */
+class ComfyUIClient {
+  /** Open sockets, so close() can end those of generations still running. */
+  private readonly sockets = new Set<WebSocket>();
 
-  const http = (route: string, init: RequestInit, signal?: AbortSignal, p: RetryPolicy = policy) => request(backend, `${base}${route}`, init, p, signal);
-  const fail = (reason: string, retryable = false, status?: number) => new GenerationError(backend, reason, retryable, status);
+  constructor(
+    private readonly base: string,
+    private readonly wsBase: string,
+    private readonly file: string,
+    private readonly loaded: LoadedWorkflow,
+    private readonly policy: RetryPolicy,
+  ) {}
 
-  async function upload(input: string, signal: AbortSignal): Promise<string> {
+  close(): void {
+    for (const s of this.sockets) s.terminate();
+    this.sockets.clear();
+  }
+
+  private http(route: string, init: RequestInit, signal?: AbortSignal, p: RetryPolicy = this.policy) {
+    return request(BACKEND, `${this.base}${route}`, init, p, signal);
+  }
+
+  async generate(req: GenerationRequest, signal: AbortSignal): Promise<GeneratedImage> {
+    if (signal.aborted) throw fail('cancelled');
+    this.checkInput(req);
+    const inputName = req.input !== undefined ? await this.upload(req.input, signal) : '';
+    const prompt = fillWorkflow(this.loaded.workflow, placeholderValues(req, inputName));
+
+    const clientId = randomUUID().replace(/-/g, '');
+    // Opened before the prompt is queued, so no message about it can be missed.
+    const socket = await Socket.open(`${this.wsBase}/ws?clientId=${clientId}`, Math.min(this.policy.timeoutMs, 10_000), signal, this.sockets);
+    const progress = new Progress(this.loaded.workflow);
+    const proposedId = randomUUID();
+    let promptId: string | undefined;
+    let submitted = false;
+    try {
+      if (signal.aborted) throw fail('cancelled');
+      submitted = true;
+      promptId = await this.submit(prompt, clientId, proposedId, signal);
+      const started = Date.now();
+      const known = await this.waitUntilDone(promptId, socket, signal, progress);
+      const entry = await this.finishedEntry(promptId, known, signal, started + this.policy.timeoutMs);
+      const { image, bytes } = await this.fetchImage(promptId, entry, signal);
+      return { bytes, info: imageInfo(promptId, image, progress, socket) };
+    } catch (e) {
+      // After a timeout or an abort the prompt may still be queued or running: take it off the server. An abort
+      // during POST /prompt may have come after the server queued it, under the id we proposed.
+      if (promptId ? !progress.done && !progress.failed : submitted && signal.aborted) await this.cancelOnServer(promptId ?? proposedId);
+      if (signal.aborted) throw fail('cancelled');
+      throw e;
+    } finally {
+      socket.close();
+    }
+  }
+
+  /** A test's input image and the workflow's {{input}} placeholder go together; either alone is a mistake. */
+  private checkInput(req: GenerationRequest): void {
+    if (req.input !== undefined && !this.loaded.placeholders.has('input')) {
+      throw fail(`the test gives an input image, but workflow ${this.file} has no {{input}} placeholder (put "{{input}}" in a LoadImage node's image input)`);
+    }
+    if (req.input === undefined && this.loaded.placeholders.has('input')) {
+      throw fail(`workflow ${this.file} takes an input image ({{input}}), but the test has no \`input\``);
+    }
+  }
+
+  private async upload(input: string, signal: AbortSignal): Promise<string> {
     let bytes: Buffer;
     try {
       bytes = await fs.promises.readFile(input);
@@ -256,14 +358,14 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
     form.append('image', new Blob([bytes], { type: format ? `image/${format}` : 'application/octet-stream' }), name);
     form.append('overwrite', 'true');
     form.append('type', 'input');
-    const res = await http('/upload/image', { method: 'POST', body: form }, signal);
-    const j = parseJson<{ name?: unknown; subfolder?: unknown }>(backend, 'POST /upload/image answer', res.body);
+    const res = await this.http('/upload/image', { method: 'POST', body: form }, signal);
+    const j = parseJson<{ name?: unknown; subfolder?: unknown }>(BACKEND, 'POST /upload/image answer', res.body);
     if (typeof j.name !== 'string' || j.name === '') throw fail(`POST /upload/image answered without a file name: ${res.body.toString('utf8', 0, 200)}`);
     return typeof j.subfolder === 'string' && j.subfolder !== '' ? `${j.subfolder}/${j.name}` : j.name;
   }
 
   /** Queues the workflow; a validation failure becomes an error naming each failing node and input. */
-  async function submit(prompt: Workflow, clientId: string, promptId: string, signal: AbortSignal): Promise<string> {
+  private async submit(prompt: Workflow, clientId: string, promptId: string, signal: AbortSignal): Promise<string> {
     // Newer ComfyUI queues the prompt under the id we propose (older ones pick their own and we use the answer's),
     // so a prompt we abort while its POST is in flight can still be found and cancelled.
     const init: RequestInit = {
@@ -273,36 +375,36 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
     };
     let body: Buffer;
     try {
-      body = (await http('/prompt', init, signal)).body;
+      body = (await this.http('/prompt', init, signal)).body;
     } catch (e) {
       if (!(e instanceof GenerationError) || e.status !== 400 || e.body === undefined) throw e;
       // ComfyUI's node_errors in the 400's body say which node and input are wrong.
       throw fail(rejection(Buffer.from(e.body)) ?? e.reason, false, e.status);
     }
-    const j = parseJson<{ prompt_id?: unknown; node_errors?: unknown }>(backend, 'POST /prompt answer', body);
+    const j = parseJson<{ prompt_id?: unknown; node_errors?: unknown }>(BACKEND, 'POST /prompt answer', body);
     if (typeof j.prompt_id !== 'string' || j.prompt_id === '') throw fail(`POST /prompt answered without a prompt_id: ${body.toString('utf8', 0, 200)}`);
     return j.prompt_id;
   }
 
-  async function getHistory(promptId: string, signal: AbortSignal): Promise<HistoryEntry | undefined> {
-    const res = await http(`/history/${encodeURIComponent(promptId)}`, { method: 'GET' }, signal);
-    const j = parseJson<Record<string, HistoryEntry>>(backend, `GET /history/${promptId} answer`, res.body);
+  private async getHistory(promptId: string, signal: AbortSignal): Promise<HistoryEntry | undefined> {
+    const res = await this.http(`/history/${encodeURIComponent(promptId)}`, { method: 'GET' }, signal);
+    const j = parseJson<Record<string, HistoryEntry>>(BACKEND, `GET /history/${promptId} answer`, res.body);
     if (j === null || typeof j !== 'object') throw fail(`GET /history/${promptId} answered ${res.body.toString('utf8', 0, 120)}`, true);
     return j[promptId];
   }
 
   /** Cancels our prompt on the server after an abort or a timeout: deleted from the queue if still waiting,
    *  interrupted if running. Best effort; errors are ignored. */
-  async function cancelOnServer(promptId: string): Promise<void> {
-    const quick: RetryPolicy = { timeoutMs: Math.min(timeoutMs, CLEANUP_TIMEOUT_MS), retries: 0 };
+  private async cancelOnServer(promptId: string): Promise<void> {
+    const quick: RetryPolicy = { timeoutMs: Math.min(this.policy.timeoutMs, CLEANUP_TIMEOUT_MS), retries: 0 };
     try {
-      const res = await http('/queue', { method: 'GET' }, undefined, quick);
+      const res = await this.http('/queue', { method: 'GET' }, undefined, quick);
       const q = JSON.parse(res.body.toString('utf8')) as { queue_running?: unknown[][]; queue_pending?: unknown[][] };
       const has = (items: unknown[][] | undefined) => (items ?? []).some((item) => Array.isArray(item) && item[1] === promptId);
       const json = (value: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
-      if (has(q.queue_pending)) await http('/queue', json({ delete: [promptId] }), undefined, quick);
+      if (has(q.queue_pending)) await this.http('/queue', json({ delete: [promptId] }), undefined, quick);
       // Servers that ignore the prompt_id interrupt whatever runs, so only when it is ours.
-      if (has(q.queue_running)) await http('/interrupt', json({ prompt_id: promptId }), undefined, quick);
+      if (has(q.queue_running)) await this.http('/interrupt', json({ prompt_id: promptId }), undefined, quick);
     } catch {
       // the server is gone or busy; nothing more to do
     }
@@ -310,7 +412,9 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
 
   /** Waits until the prompt is done, on the WebSocket or, when that is down, by polling /history. Returns the
    *  history entry when polling found it. */
-  function waitUntilDone(promptId: string, socket: Socket, signal: AbortSignal, progress: Progress): Promise<HistoryEntry | undefined> {
+  private waitUntilDone(promptId: string, socket: Socket, signal: AbortSignal, progress: Progress): Promise<HistoryEntry | undefined> {
+    const { timeoutMs } = this.policy;
+    const workflow = this.loaded.workflow;
     return new Promise((resolve, reject) => {
       let settled = false;
       let pollTimer: NodeJS.Timeout | undefined;
@@ -334,44 +438,9 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
       signal.addEventListener('abort', onAbort, { once: true });
 
       const onMessage = (m: Message) => {
-        const d = m.data;
-        const ours = d.prompt_id === promptId || (d.prompt_id === undefined && progress.started);
-        if (!ours) return;
-        switch (m.type) {
-          case 'execution_start':
-            progress.started = true;
-            break;
-          case 'execution_cached':
-            if (Array.isArray(d.nodes)) progress.cached = d.nodes.length;
-            break;
-          case 'executing':
-            progress.started = true;
-            if (d.node === null) {
-              // Sent after the history entry is written: the outputs are there to read.
-              progress.done = true;
-              finish();
-            } else progress.node = String(d.node);
-            break;
-          case 'progress':
-            if (typeof d.value === 'number' && typeof d.max === 'number') {
-              progress.value = d.value;
-              progress.max = d.max;
-              progress.steps++;
-              if (typeof d.node === 'string') progress.node = d.node;
-            }
-            break;
-          case 'executed':
-            progress.executed.push(String(d.node));
-            break;
-          case 'execution_error':
-            progress.failed = true;
-            finish(fail(executionError(d, loaded.workflow)));
-            break;
-          case 'execution_interrupted':
-            progress.failed = true;
-            finish(fail(interrupted(d, loaded.workflow)));
-            break;
-        }
+        const outcome = followMessage(m, promptId, progress, workflow);
+        if (outcome === 'done') finish();
+        else if (outcome) finish(fail(outcome.error));
       };
       const onClose = () => {
         // The socket dropped: poll /history from now on.
@@ -385,10 +454,10 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
       const poll = async () => {
         if (settled) return;
         try {
-          const entry = await getHistory(promptId, stop.signal);
+          const entry = await this.getHistory(promptId, stop.signal);
           if (settled) return;
           if (entry) {
-            const error = historyError(entry, loaded.workflow);
+            const error = historyError(entry, workflow);
             progress.done = !error;
             progress.failed = !!error;
             return finish(error ? fail(error) : undefined, entry);
@@ -416,130 +485,121 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
   }
 
   /** Reads the finished prompt's history, waiting briefly if the entry is not written yet. */
-  async function finishedEntry(promptId: string, known: HistoryEntry | undefined, signal: AbortSignal, deadline: number): Promise<HistoryEntry> {
+  private async finishedEntry(promptId: string, known: HistoryEntry | undefined, signal: AbortSignal, deadline: number): Promise<HistoryEntry> {
     if (known) return known;
     let malformed: GenerationError | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const entry = await getHistory(promptId, signal);
+        const entry = await this.getHistory(promptId, signal);
         if (entry) {
-          const error = historyError(entry, loaded.workflow);
+          const error = historyError(entry, this.loaded.workflow);
           if (error) throw fail(error);
           return entry;
         }
       } catch (e) {
         // Malformed JSON is retried like a dropped connection, within the retries setting.
-        if (!(e instanceof GenerationError) || !e.retryable || e.status !== undefined || attempt >= retries) throw e;
+        if (!(e instanceof GenerationError) || !e.retryable || e.status !== undefined || attempt >= this.policy.retries) throw e;
         malformed = e;
       }
       if (Date.now() > deadline) {
         throw malformed ?? fail(`prompt ${promptId} finished but GET /history/${promptId} has no entry for it`);
       }
-      await delay(Math.min(POLL_MAX_MS, POLL_FAST_MS * 2 ** Math.min(attempt, 3)), signal, backend);
+      await delay(Math.min(POLL_MAX_MS, POLL_FAST_MS * 2 ** Math.min(attempt, 3)), signal, BACKEND);
     }
   }
 
-  async function run(req: GenerationRequest, signal: AbortSignal): Promise<GeneratedImage> {
-    if (signal.aborted) throw fail('cancelled');
-    if (req.input !== undefined && !loaded.placeholders.has('input')) {
-      throw fail(`the test gives an input image, but workflow ${file} has no {{input}} placeholder (put "{{input}}" in a LoadImage node's image input)`);
+  /** The output image of the finished prompt, checked to be an image: a proxy's error page is not one. */
+  private async fetchImage(promptId: string, entry: HistoryEntry, signal: AbortSignal): Promise<{ image: PickedImage; bytes: Buffer }> {
+    const image = pickImage(entry, this.loaded.workflow);
+    if (!image) {
+      const nodes = Object.keys(entry.outputs ?? {});
+      throw fail(
+        `prompt ${promptId} finished without an image: ${nodes.length ? `the outputs of nodes ${nodes.join(', ')} hold no images` : 'it has no outputs'}; end the workflow in a SaveImage node`,
+      );
     }
-    if (req.input === undefined && loaded.placeholders.has('input')) {
-      throw fail(`workflow ${file} takes an input image ({{input}}), but the test has no \`input\``);
+    const query = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder ?? '', type: image.type ?? 'output' });
+    const res = await this.http(`/view?${query}`, { method: 'GET' }, signal);
+    if (!imageFormat(res.body)) {
+      const type = res.headers.get('content-type') ?? 'no content type';
+      const excerpt = res.body.toString('utf8', 0, 60).replace(/[^\x20-\x7e]+/g, ' ').trim();
+      throw fail(`GET /view for ${image.filename} returned a non-image payload (${type}, ${res.body.length} bytes${excerpt ? `: "${excerpt}"` : ''})`);
     }
-    const inputName = req.input !== undefined ? await upload(req.input, signal) : '';
-    const prompt = fillWorkflow(loaded.workflow, {
-      prompt: req.prompt,
-      negative: req.negative ?? '',
-      seed: req.seed,
-      width: req.width,
-      height: req.height,
-      steps: req.steps ?? DEFAULT_STEPS,
-      guidance: req.guidance ?? DEFAULT_GUIDANCE,
-      input: inputName,
-      strength: req.strength ?? DEFAULT_STRENGTH,
-    });
-
-    const clientId = randomUUID().replace(/-/g, '');
-    const socket = await Socket.open(`${wsBase}/ws?clientId=${clientId}`, Math.min(timeoutMs, 10_000), signal, sockets);
-    const progress = new Progress(loaded.workflow);
-    const proposedId = randomUUID();
-    let promptId: string | undefined;
-    let submitted = false;
-    try {
-      if (signal.aborted) throw fail('cancelled');
-      submitted = true;
-      promptId = await submit(prompt, clientId, proposedId, signal);
-      const started = Date.now();
-      const known = await waitUntilDone(promptId, socket, signal, progress);
-      const entry = await finishedEntry(promptId, known, signal, started + timeoutMs);
-      const image = pickImage(entry, loaded.workflow);
-      if (!image) {
-        const nodes = Object.keys(entry.outputs ?? {});
-        throw fail(
-          `prompt ${promptId} finished without an image: ${nodes.length ? `the outputs of nodes ${nodes.join(', ')} hold no images` : 'it has no outputs'}; end the workflow in a SaveImage node`,
-        );
-      }
-      const query = new URLSearchParams({ filename: image.filename, subfolder: image.subfolder ?? '', type: image.type ?? 'output' });
-      const res = await http(`/view?${query}`, { method: 'GET' }, signal);
-      if (!imageFormat(res.body)) {
-        const type = res.headers.get('content-type') ?? 'no content type';
-        const excerpt = res.body.toString('utf8', 0, 60).replace(/[^\x20-\x7e]+/g, ' ').trim();
-        throw fail(`GET /view for ${image.filename} returned a non-image payload (${type}, ${res.body.length} bytes${excerpt ? `: "${excerpt}"` : ''})`);
-      }
-      return {
-        bytes: res.body,
-        info: {
-          backend: 'comfyui',
-          prompt_id: promptId,
-          node: image.node,
-          class_type: image.classType,
-          filename: image.filename,
-          ...(progress.max ? { progress: { value: progress.value, max: progress.max, messages: progress.steps } } : {}),
-          ...(progress.cached ? { cached_nodes: progress.cached } : {}),
-          ...(socket.everOpen ? {} : { websocket: `unavailable (${socket.failure}); polled /history` }),
-        },
-      };
-    } catch (e) {
-      // After a timeout or an abort the prompt may still be queued or running: take it off the server. An abort
-      // during POST /prompt may have come after the server queued it, under the id we proposed.
-      if (promptId ? !progress.done && !progress.failed : submitted && signal.aborted) await cancelOnServer(promptId ?? proposedId);
-      if (signal.aborted) throw fail('cancelled');
-      throw e;
-    } finally {
-      socket.close();
-    }
+    return { image, bytes: res.body };
   }
+}
 
+/** The placeholder values of a request; what the test leaves out gets ComfyUI's own defaults. */
+function placeholderValues(req: GenerationRequest, inputName: string): Record<PlaceholderName, string | number> {
   return {
-    name: settings.name,
-    kind: 'comfyui',
-    identity,
-    generate(req, outer) {
-      const signal = outer ?? new AbortController().signal;
-      return new Promise<GeneratedImage>((resolve, reject) => {
-        // An abort while waiting for a concurrency slot rejects at once; once running, run() stops promptly and
-        // cancels the prompt on the server before it rejects.
-        let running = false;
-        const onAbort = () => {
-          if (!running) reject(fail('cancelled'));
-        };
-        if (signal.aborted) return reject(fail('cancelled'));
-        signal.addEventListener('abort', onAbort, { once: true });
-        limiter
-          .run(() => {
-            running = true;
-            return run(req, signal);
-          })
-          .then(resolve, reject)
-          .finally(() => signal.removeEventListener('abort', onAbort));
-      });
-    },
-    async close() {
-      for (const s of sockets) s.terminate();
-      sockets.clear();
-    },
+    prompt: req.prompt,
+    negative: req.negative ?? '',
+    seed: req.seed,
+    width: req.width,
+    height: req.height,
+    steps: req.steps ?? DEFAULT_STEPS,
+    guidance: req.guidance ?? DEFAULT_GUIDANCE,
+    input: inputName,
+    strength: req.strength ?? DEFAULT_STRENGTH,
   };
+}
+
+/** What the report shows of a generation: where the image came from, how far progress went, and whether the
+ *  socket had to be replaced by polling (a slow run's likely reason). */
+function imageInfo(promptId: string, image: PickedImage, progress: Progress, socket: Socket): Record<string, unknown> {
+  return {
+    backend: 'comfyui',
+    prompt_id: promptId,
+    node: image.node,
+    class_type: image.classType,
+    filename: image.filename,
+    ...(progress.max ? { progress: { value: progress.value, max: progress.max, messages: progress.steps } } : {}),
+    ...(progress.cached ? { cached_nodes: progress.cached } : {}),
+    ...(socket.everOpen ? {} : { websocket: `unavailable (${socket.failure}); polled /history` }),
+  };
+}
+
+/** Applies one socket message to `progress`. Says 'done' when the prompt finished, the error when it failed, and
+ *  nothing while it runs or when the message is about another client's prompt. */
+function followMessage(m: Message, promptId: string, progress: Progress, workflow: Workflow): 'done' | { error: string } | undefined {
+  const d = m.data;
+  // Some messages carry no prompt_id; once ours has started, they are about it.
+  const ours = d.prompt_id === promptId || (d.prompt_id === undefined && progress.started);
+  if (!ours) return undefined;
+  switch (m.type) {
+    case 'execution_start':
+      progress.started = true;
+      break;
+    case 'execution_cached':
+      if (Array.isArray(d.nodes)) progress.cached = d.nodes.length;
+      break;
+    case 'executing':
+      progress.started = true;
+      if (d.node === null) {
+        // Sent after the history entry is written: the outputs are there to read.
+        progress.done = true;
+        return 'done';
+      }
+      progress.node = String(d.node);
+      break;
+    case 'progress':
+      if (typeof d.value === 'number' && typeof d.max === 'number') {
+        progress.value = d.value;
+        progress.max = d.max;
+        progress.steps++;
+        if (typeof d.node === 'string') progress.node = d.node;
+      }
+      break;
+    case 'executed':
+      progress.executed.push(String(d.node));
+      break;
+    case 'execution_error':
+      progress.failed = true;
+      return { error: executionError(d, workflow) };
+    case 'execution_interrupted':
+      progress.failed = true;
+      return { error: interrupted(d, workflow) };
+  }
+  return undefined;
 }
 
 /** How far the prompt got, for timeouts and the report. */
@@ -654,8 +714,8 @@ class Socket {
 
 /** The output image to return: images of type "output" before temp previews, SaveImage nodes before others,
  *  then in node-id order. */
-function pickImage(entry: HistoryEntry, workflow: Workflow): (ImageRef & { node: string; classType: string }) | undefined {
-  const found: Array<ImageRef & { node: string; classType: string }> = [];
+function pickImage(entry: HistoryEntry, workflow: Workflow): PickedImage | undefined {
+  const found: PickedImage[] = [];
   for (const [node, out] of Object.entries(entry.outputs ?? {})) {
     for (const img of out?.images ?? []) {
       if (img && typeof img.filename === 'string' && img.filename !== '') found.push({ ...img, node, classType: workflow[node]?.class_type ?? 'unknown' });

@@ -1,5 +1,7 @@
-// A minimal protobuf writer: just the wire types ONNX models use (varint, 64-bit, length-delimited, 32-bit).
+// A minimal protobuf writer: just the wire types ONNX models use (varint, length-delimited, 32-bit float).
 // Messages are built bottom-up as byte arrays; nesting copies, which is fine for models of a few megabytes.
+// Kept by hand rather than protobufjs: its Writer emits the same bytes for every primitive here, but adds about
+// 44 kB to each bundle and still needs the field numbers written by hand, unless onnx.proto is vendored too.
 
 export class ProtoWriter {
   private chunks: Uint8Array[] = [];
@@ -23,7 +25,7 @@ export class ProtoWriter {
     this.push(Uint8Array.from(out));
   }
 
-  private tag(field: number, wireType: 0 | 1 | 2 | 5): void {
+  private tag(field: number, wireType: 0 | 2 | 5): void {
     this.varint((field << 3) | wireType);
   }
 
@@ -62,14 +64,6 @@ export class ProtoWriter {
     const inner = new ProtoWriter();
     for (const v of values) inner.varint(v);
     return this.bytes(field, inner.finish());
-  }
-
-  /** A packed repeated float field. */
-  packedFloats(field: number, values: readonly number[]): this {
-    const b = new Uint8Array(values.length * 4);
-    const view = new DataView(b.buffer);
-    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-    return this.bytes(field, b);
   }
 
   finish(): Uint8Array {
