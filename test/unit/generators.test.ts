@@ -41,3 +41,14 @@ test('an unknown kind is a located error, not a crash', () => {
     (e: unknown) => e instanceof GenerationError && /generator 'x' has an unknown kind 'stable-cascade'/.test(e.message),
   );
 });
+
+test('one behaviour for a value out of range, whatever the backend: the schema refuses it with the same message', () => {
+  const spec = '/ws/spec.wabi';
+  for (const kind of ['comfyui', 'a1111', 'openai', 'command']) {
+    assert.throws(() => settingsFrom('g', kind, spec, { retries: '-1' }), /^Error: generator 'g': 'retries' must be between 0 and 20; got -1\.$/, kind);
+    assert.throws(() => settingsFrom('g', kind, spec, { concurrency: '0' }), /'concurrency' must be between 1 and 64; got 0\./, kind);
+    assert.throws(() => settingsFrom('g', kind, spec, { timeout: '0s' }), /'timeout' must be longer than 0\./, kind);
+    const ok = settingsFrom('g', kind, spec, { retries: '3', timeout: '2m' });
+    assert.deepEqual([ok.integer('retries', 0), ok.duration('timeout', 1)], [3, 120_000], kind);
+  }
+});

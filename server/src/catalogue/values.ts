@@ -38,6 +38,7 @@ export function typedValue(spec: KeySpec, text: string): TypedValue {
     case 'duration': {
       const ms = parseDuration(text);
       if (ms === undefined) return { ok: false, problem: `'${text}' is not a duration: use a number and a unit, e.g. 90s, 2m, 500ms.`, code: 'bad-duration' };
+      if (ms <= 0) return { ok: false, problem: `'${spec.key}' must be longer than 0.`, code: 'out-of-range' };
       return { ok: true, value: ms };
     }
     default:

@@ -42,12 +42,12 @@ export function createA1111Generator(settings: GeneratorSettings, options: Backe
   const sampler = settings.text('sampler') || undefined;
   const policy: RetryPolicy = {
     timeoutMs: settings.duration('timeout', 300_000),
-    retries: Math.max(0, settings.integer('retries', 2)),
+    retries: settings.integer('retries', 2),
     backoffMs: options.backoffMs,
     maxBackoffMs: options.maxBackoffMs,
   };
   // The web UI runs one generation at a time behind its queue lock; more at once only queue there and time out.
-  const limiter = new Limiter(Math.max(1, settings.integer('concurrency', 1)));
+  const limiter = new Limiter(settings.integer('concurrency', 1));
   let checkpoint: Promise<void> | undefined;
 
   const endpoint = (): Endpoint => {

@@ -241,9 +241,6 @@ export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
   const { base, wsBase } = endpoints(s.url);
   if (!s.workflow) throw fail('the `workflow` setting is required (an API-format workflow JSON file)');
   const loaded = loadWorkflow(s.workflow, BACKEND);
-  if (!(s.timeoutMs > 0)) throw fail('`timeout` must be longer than 0');
-  if (s.retries < 0) throw fail('`retries` must be 0 or more');
-  if (s.concurrency < 1) throw fail('`concurrency` must be at least 1');
   const client = new ComfyUIClient(base, wsBase, s.workflow, loaded, { timeoutMs: s.timeoutMs, retries: s.retries });
   const limiter = new Limiter(s.concurrency);
 

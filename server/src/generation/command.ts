@@ -118,8 +118,8 @@ export function createCommandGenerator(settings: GeneratorSettings, options: Bac
   const run = settings.text('run') ?? '';
   const cwd = settings.file('cwd') ?? path.dirname(settings.specFile);
   const timeoutMs = settings.duration('timeout', 600_000);
-  const retries = Math.max(0, settings.integer('retries', 0));
-  const limiter = new Limiter(Math.max(1, settings.integer('concurrency', 1)));
+  const retries = settings.integer('retries', 0);
+  const limiter = new Limiter(settings.integer('concurrency', 1));
   const backoffMs = options.backoffMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
 

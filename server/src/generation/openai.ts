@@ -40,11 +40,11 @@ export function createOpenAIGenerator(settings: GeneratorSettings, env: Generato
   const keyEnv = keyEnvSetting ?? DEFAULT_KEY_ENV;
   const policy: RetryPolicy = {
     timeoutMs: settings.duration('timeout', 180_000),
-    retries: Math.max(0, settings.integer('retries', 3)),
+    retries: settings.integer('retries', 3),
     backoffMs: options.backoffMs,
     maxBackoffMs: options.maxBackoffMs,
   };
-  const limiter = new Limiter(Math.max(1, settings.integer('concurrency', 4)));
+  const limiter = new Limiter(settings.integer('concurrency', 4));
   // gpt-image models reject response_format; everything else needs it to answer base64.
   let sendResponseFormat = !/^gpt-image/i.test(model);
   let cachedKey: string | undefined;
