@@ -101,6 +101,8 @@ function buildRun(): RunResult {
     line: 4,
     tags: ['clarity_and_focus.film_artifacts'],
     generator: 'degrade',
+    prompt: 'a cat, heavy film grain',
+    baseline: 'a cat',
     verdict: 'pass',
     reasons: [],
     passRate: { passed: 2, total: 2, required: 2 },
@@ -422,6 +424,9 @@ test('JSON: the schema of one test, exactly, with keys in order and paths relati
     line: 5,
     tags: ['clarity_and_focus.film_artifacts'],
     generator: 'degrade',
+    prompt: 'a cat, heavy film grain',
+    negative: null,
+    baseline: 'a cat',
     verdict: 'pass',
     reasons: [],
     passRate: { passed: 2, total: 2, required: 2 },
@@ -645,6 +650,7 @@ test('HTML: trait bars for the traits the expectations use, thresholds marked, j
   assert.ok(cat.includes('<span class="fill" style="width:82.0%"></span><span class="thr" style="left:60.0%" title="≥ 0.60"></span><span class="thr" style="left:40.0%" title="&gt; 0.40"></span>'));
   assert.ok(cat.includes('<span class="ok">&gt; 0.40</span> (baseline + 0.3)'));
   assert.ok(!cat.includes('<div class="name">polish</div>'), 'only the traits the expectations use');
+  assert.ok(cat.includes('<dl class="prompts"><dt>prompt</dt><dd>a cat, heavy film grain</dd><dt>baseline</dt><dd>a cat</dd></dl>'), 'what the images were made from');
   const launch = card(2);
   assert.ok(launch.includes('<div class="name">underexposure</div>'));
   assert.ok(launch.includes('<div class="name">polish</div>'));

@@ -170,3 +170,19 @@ test("the baseline is the plain prompt as a user would run it: without the test'
     { prompt: 'a kitchen', negative: '' },
   ]);
 });
+
+test('a failing images test names the files, not seeds; generated tests carry the texts their images came from', async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'images-'));
+  fs.mkdirSync(path.join(sub, 'photos'));
+  for (const f of ['coffee.jpg', 'rocket.jpg']) fs.copyFileSync(path.join(PHOTOS, f), path.join(sub, 'photos', f));
+  fs.writeFileSync(path.join(sub, 'spec.wabi'), 'test "real photos"\n  images photos/*.jpg\n  expect grain >= 0.99\n');
+  const ws = new SpecWorkspace(nodeHost, { roots: [sub] });
+  const store = await ResultCache.open(path.join(sub, 'cache'));
+  const result = await runTests(planTests(resolveSpec(ws.analyze(path.join(sub, 'spec.wabi'))!)), { store, env: { env: {} }, provider: 'cpu' });
+  const t = result.tests[0];
+  assert.equal(t.verdict, 'fail');
+  assert.match(t.reasons[1], /; images photos\/coffee\.jpg, photos\/rocket\.jpg$/);
+  assert.equal(t.prompt, undefined);
+  const generated = await runTests(plans().slice(0, 1), { store, env: { env: {} }, provider: 'cpu' });
+  assert.deepEqual([generated.tests[0].prompt, generated.tests[0].negative, generated.tests[0].baseline], ['a cup of coffee, heavy film grain', undefined, 'a cup of coffee']);
+});

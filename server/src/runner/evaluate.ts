@@ -30,6 +30,8 @@ export interface DecideOptions {
   readonly input?: Measures;
   /** The measure standing for polish: the `polish` trait, or a declared aesthetic judge's expression. */
   readonly polishKey?: { readonly kind: 'trait' | 'judge'; readonly key: string };
+  /** What to call each "seed" in reasons when the images are files (an `images` test): their paths. */
+  readonly imageNames?: ReadonlyMap<number, string>;
 }
 
 const POLISH = { kind: 'trait', key: 'polish' } as const;
@@ -162,6 +164,8 @@ function describeFailure(
       parts.push(`${polishName} ${f2(mean(ps as number[]))} vs ${refName} ${f2(mean(rs as number[]))}`);
     }
   }
-  parts.push(`seed${failing.length === 1 ? '' : 's'} ${failing.map((o) => o.seed).join(', ')}`);
+  const names = options.imageNames;
+  if (names) parts.push(`${failing.length === 1 ? 'image' : 'images'} ${failing.map((o) => names.get(o.seed) ?? `#${o.seed}`).join(', ')}`);
+  else parts.push(`seed${failing.length === 1 ? '' : 's'} ${failing.map((o) => o.seed).join(', ')}`);
   return parts.join('; ');
 }

@@ -58,6 +58,11 @@ export interface TestResult {
   readonly line: number;
   readonly tags: readonly string[];
   readonly generator?: string;
+  /** The texts the images were made from: the prompt's images from `prompt` and `negative`, the baseline's from
+   *  `baseline` alone. Absent for an `images` test, whose images are files. */
+  readonly prompt?: string;
+  readonly negative?: string;
+  readonly baseline?: string;
   readonly verdict: Verdict;
   /** Why, in words and numbers; empty for a pass. */
   readonly reasons: readonly string[];

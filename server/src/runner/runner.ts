@@ -4,12 +4,14 @@
 // (cancelled, or killed) and started again redoes only what had not finished.
 import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
 import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
 import type { MeasureSpec } from '../language/resolved';
+import { displayPath } from '../files/paths';
 import { ImageError } from '../scoring/images';
 import { judgeSpecFrom, openJudge, type Judge } from '../scoring/judges/index';
 import type { ProviderSetting } from '../scoring/session';
@@ -142,7 +144,14 @@ class Run {
   private async runTest(plan: TestPlan): Promise<TestResult | 'cancelled'> {
     const t0 = Date.now();
     this.emit({ type: 'test-started', spec: plan.spec, test: plan.name, line: plan.line });
-    const base = { name: plan.name, spec: plan.spec, line: plan.line, tags: plan.tags, generator: plan.generator?.name };
+    const base = {
+      name: plan.name,
+      spec: plan.spec,
+      line: plan.line,
+      tags: plan.tags,
+      generator: plan.generator?.name,
+      ...(plan.images ? {} : { prompt: plan.prompt, negative: plan.negative, baseline: plan.baseline }),
+    };
     const jobs = this.jobs(plan);
     let images: ImageRecord[] = [];
     try {
@@ -155,7 +164,8 @@ class Run {
       };
       const seeds: SeedMeasures[] = jobs.filter((j) => j.role === 'prompt').map((j) => ({ seed: j.seed, prompt: at('prompt', j.seed)!, baseline: at('baseline', j.seed) }));
       const polishKey = plan.aestheticJudge ? { kind: 'judge' as const, key: aestheticKey(plan.aestheticJudge) } : undefined;
-      const decision = decide(plan.expectations, seeds, { passRatio: plan.passRatio, input: at('input', 0), polishKey });
+      const imageNames = plan.images && new Map(plan.images.map((file, i) => [i + 1, displayPath(file, path.dirname(plan.spec))]));
+      const decision = decide(plan.expectations, seeds, { passRatio: plan.passRatio, input: at('input', 0), polishKey, imageNames });
       for (const expectation of decision.expectations) this.emit({ type: 'expectation-decided', spec: plan.spec, test: plan.name, expectation });
       return { ...base, verdict: decision.verdict, reasons: decision.reasons, passRate: decision.passRate, expectations: decision.expectations, images, durationMs: Date.now() - t0 };
     } catch (e) {

@@ -142,6 +142,7 @@ article.error{--c:var(--err)}
 article.beautified{--c:var(--beau);border-color:var(--beau);box-shadow:0 0 0 2px var(--beau-bg)}
 article.beautified>header{background:repeating-linear-gradient(135deg,var(--beau-bg) 0 10px,#fff 10px 20px);margin:-12px -18px 8px;padding:12px 18px 8px;border-radius:0 8px 0 0}
 article h3{margin:0;font-size:16px;display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
+.prompts{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:8px 0;font-size:13px}.prompts dt{color:var(--muted)}.prompts dd{margin:0}
 .where{color:var(--muted);font-size:12px;margin:2px 0 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .tags{display:inline-flex;gap:4px;flex-wrap:wrap}
 .tag{background:#eef1f4;border-radius:4px;padding:0 6px;font-size:11px;color:var(--muted)}
@@ -343,6 +344,19 @@ function expectationTable(test: TestResult): string {
 
 const testId = (i: number) => `t${i + 1}`;
 
+/** The texts the images were made from, so a reader sees what was asked. */
+function promptList(test: TestResult): string {
+  const rows = (
+    [
+      ['prompt', test.prompt],
+      ['negative', test.negative],
+      ['baseline', test.baseline],
+    ] as const
+  ).filter(([, text]) => text !== undefined && text !== '');
+  if (rows.length === 0) return '';
+  return `<dl class="prompts">${rows.map(([k, text]) => `<dt>${k}</dt><dd>${h(text!)}</dd>`).join('')}</dl>`;
+}
+
 async function testCard(test: TestResult, index: number, thumbs: Thumbnails, opts: Required<Pick<HtmlReportOptions, 'relativeTo'>>): Promise<string> {
   const spec = reportPath(test.spec, opts.relativeTo);
   const tags = test.tags.length > 0 ? `<span class="tags">${test.tags.map((t) => `<span class="tag">${h(t)}</span>`).join('')}</span>` : '';
@@ -355,13 +369,14 @@ async function testCard(test: TestResult, index: number, thumbs: Thumbnails, opt
     .filter(Boolean)
     .map(h)
     .join(' · ');
+  const prompts = promptList(test);
   const reasons = test.reasons.length > 0 ? `<ul class="reasons">${test.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : '';
   const seeds = await Promise.all(seedsOf(test).map((s) => seedSection(test, s, thumbs, opts.relativeTo)));
   // Image columns the same width in every seed's row, so the score columns line up.
   const roles = new Set(test.images.map((i) => i.role)).size || 1;
   return `<article class="test ${test.verdict}" id="${testId(index)}" aria-labelledby="${testId(index)}-h" style="--n:${roles}"><header><h3 id="${testId(index)}-h"><span class="badge ${
     test.verdict
-  }">${h(VERDICT_LABEL[test.verdict])}</span> <span>${h(test.name)}</span> ${tags}</h3><p class="where">${where}</p></header>${reasons}${expectationTable(test)}${seeds.join(
+  }">${h(VERDICT_LABEL[test.verdict])}</span> <span>${h(test.name)}</span> ${tags}</h3><p class="where">${where}</p></header>${prompts}${reasons}${expectationTable(test)}${seeds.join(
     '',
   )}</article>`;
 }

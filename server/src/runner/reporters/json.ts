@@ -18,6 +18,9 @@
 //     "line": 5,                                the `test` header
 //     "tags": ["clarity_and_focus.film_artifacts"],
 //     "generator": "flux-dev" | null,
+//     "prompt": "..." | null, "negative": "..." | null, "baseline": "..." | null,
+//                                               what the prompt's images (prompt, negative) and the baseline's
+//                                               (baseline alone) were made from; null for an `images` test
 //     "verdict": "pass" | "fail" | "beautified" | "error",
 //     "reasons": ["..."],                       empty for a pass
 //     "passRate": { "passed": 3, "total": 4, "required": 3 },
@@ -72,6 +75,9 @@ export interface JsonTest {
   readonly line: number;
   readonly tags: readonly string[];
   readonly generator: string | null;
+  readonly prompt: string | null;
+  readonly negative: string | null;
+  readonly baseline: string | null;
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
   readonly passRate: { readonly passed: number; readonly total: number; readonly required: number };
@@ -149,6 +155,9 @@ function test(t: TestResult, relativeTo: string): JsonTest {
     line: t.line + 1,
     tags: [...t.tags],
     generator: t.generator ?? null,
+    prompt: t.prompt ?? null,
+    negative: t.negative ?? null,
+    baseline: t.baseline ?? null,
     verdict: t.verdict,
     reasons: [...t.reasons],
     passRate: { passed: t.passRate.passed, total: t.passRate.total, required: t.passRate.required },
