@@ -186,3 +186,22 @@ test('a failing images test names the files, not seeds; generated tests carry th
   const generated = await runTests(plans().slice(0, 1), { store, env: { env: {} }, provider: 'cpu' });
   assert.deepEqual([generated.tests[0].prompt, generated.tests[0].negative, generated.tests[0].baseline], ['a cup of coffee, heavy film grain', undefined, 'a cup of coffee']);
 });
+
+test('a damaged image in the store is dropped and made again, with a warning: truncated, or the same size but undecodable', async () => {
+  const cacheDir = path.join(dir, '.wabi/cache-damaged');
+  const store = await ResultCache.open(cacheDir);
+  const only = plans().slice(0, 1);
+  const first = await runTests(only, { store, env: { env: {} }, provider: 'cpu' });
+  assert.equal(first.tests[0].verdict, 'pass');
+  const images = first.tests[0].images.filter((i) => i.role === 'prompt').map((i) => i.file);
+  // One image cut short, one overwritten with noise of the same length: both unreadable as images.
+  fs.truncateSync(images[0], 1000);
+  fs.writeFileSync(images[1], Buffer.alloc(fs.statSync(images[1]).size, 0x5a));
+  const logs: string[] = [];
+  const second = await runTests(only, { store, env: { env: {} }, provider: 'cpu', log: (l) => logs.push(l) });
+  assert.equal(second.tests[0].verdict, 'pass', second.tests[0].reasons.join('; '));
+  assert.ok(logs.some((l) => /damaged/.test(l) && /made again/.test(l)), logs.join('\n'));
+  const third = await runTests(only, { store, env: { env: {} }, provider: 'cpu' });
+  assert.equal(third.tests[0].verdict, 'pass');
+  assert.ok(third.tests[0].images.every((i) => i.cached), 'the remade images are stored');
+});

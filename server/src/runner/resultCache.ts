@@ -285,18 +285,37 @@ export class ResultCache {
   }
 
   /** The committed image entry for `key`, or undefined (missing, half-made or unreadable entries are misses). */
-  async getImage(key: string): Promise<CachedImage | undefined> {
+  async getImage(key: string, onDamaged?: (file: string, why: string) => void): Promise<CachedImage | undefined> {
     checkKey(key);
     const meta = await readJson(path.join(this.shard('images', key), `${key}.json`));
     if (!isImageMeta(meta, key)) return undefined;
     const file = this.imagePath(key, meta.ext);
     try {
       const st = await fs.promises.stat(file);
-      if (!st.isFile() || st.size !== meta.size) return undefined;
+      if (!st.isFile() || st.size !== meta.size) {
+        // Committed, then damaged (cut short, replaced): drop it, or a new image for the key could never commit.
+        await this.dropImage(key);
+        onDamaged?.(file, st.isFile() ? `${st.size} bytes where ${meta.size} were stored` : 'not a file');
+        return undefined;
+      }
     } catch {
       return undefined;
     }
     return { key, file, ext: meta.ext, size: meta.size, hash: meta.sha256, info: meta.info, created: meta.created };
+  }
+
+  /** Removes the image entry for `key` (metadata first, so no reader sees an entry without its image). */
+  async dropImage(key: string): Promise<void> {
+    checkKey(key);
+    const dir = this.shard('images', key);
+    const meta = await readJson(path.join(dir, `${key}.json`));
+    await fs.promises.rm(path.join(dir, `${key}.json`), { force: true });
+    const exts = isImageMeta(meta, key) ? [meta.ext] : [];
+    for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) {
+      const m = /^([0-9a-f]+)\.([a-z0-9]+)$/.exec(name);
+      if (m && m[1] === key && m[2] !== 'json' && !exts.includes(m[2])) exts.push(m[2]);
+    }
+    for (const ext of exts) await fs.promises.rm(this.imagePath(key, ext), { force: true });
   }
 
   /** Stores an image, commits its entry and returns the image's path in the cache. When another writer committed

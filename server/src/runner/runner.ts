@@ -25,7 +25,9 @@ import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunRes
 /** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
 export interface RunStore {
   /** A stored image and the sha256 of its bytes (so a rerun need not read it again to find its scores). */
-  getImage(key: string): Promise<{ readonly file: string; readonly hash: string } | undefined>;
+  getImage(key: string, onDamaged?: (file: string, why: string) => void): Promise<{ readonly file: string; readonly hash: string } | undefined>;
+  /** Forgets a stored image that turned out to be damaged. */
+  dropImage(key: string): Promise<void>;
   putImageEntry(key: string, bytes: Buffer, ext: string, info: Readonly<Record<string, unknown>>): Promise<{ readonly file: string; readonly hash: string }>;
   getScores(key: string): Promise<Measures | undefined>;
   putScores(key: string, value: Measures): Promise<void>;
@@ -49,6 +51,14 @@ const TRAITS_VERSION = 'traits v1';
 
 export async function runTests(plans: readonly TestPlan[], options: RunOptions): Promise<RunResult> {
   return new Run(plans, options).execute();
+}
+
+/** A job's image: its file, whether it came from the store, its hash when known, and its store key when stored. */
+interface Acquired {
+  readonly file: string;
+  readonly cached: boolean;
+  readonly hash?: string;
+  readonly key?: string;
 }
 
 interface ImageJob {
@@ -155,8 +165,7 @@ class Run {
     const jobs = this.jobs(plan);
     let images: ImageRecord[] = [];
     try {
-      const files = await Promise.all(jobs.map((job) => this.limiter.run(() => this.acquire(plan, job), this.options.signal, () => new GenerationError('run', 'cancelled'))));
-      const measures = await this.measure(plan, jobs, files);
+      const { files, measures } = await this.measuredImages(plan, jobs);
       images = jobs.map((job, i) => ({ seed: job.seed, role: job.role, file: files[i].file, cached: files[i].cached, traits: measures[i].traits, judges: measures[i].judges }));
       const at = (role: ImageRole, seed: number) => {
         const i = jobs.findIndex((j) => j.role === role && j.seed === seed);
@@ -175,8 +184,32 @@ class Run {
     }
   }
 
+  /** Every job's image and its measures. A stored image that cannot be decoded is dropped from the store and made
+   *  again (each at most once), with a warning: a damaged cache must not fail a test for good. */
+  private async measuredImages(plan: TestPlan, jobs: readonly ImageJob[]): Promise<{ files: Acquired[]; measures: Measures[] }> {
+    const acquire = (job: ImageJob) => this.limiter.run(() => this.acquire(plan, job), this.options.signal, () => new GenerationError('run', 'cancelled'));
+    const files = await Promise.all(jobs.map(acquire));
+    const remade = new Set<number>();
+    for (;;) {
+      try {
+        return { files, measures: await this.measure(plan, jobs, files) };
+      } catch (e) {
+        const i = e instanceof ImageError ? files.findIndex((f) => f.key !== undefined && f.file === e.file) : -1;
+        if (i < 0 || remade.has(i)) throw e;
+        remade.add(i);
+        this.damaged(plan, jobs[i], files[i].file, (e as ImageError).reason);
+        await this.options.store.dropImage(files[i].key!);
+        files[i] = await acquire(jobs[i]);
+      }
+    }
+  }
+
+  private damaged(plan: TestPlan, job: ImageJob, file: string, why: string): void {
+    this.options.log?.(`warning: the stored ${job.role} image of '${plan.name}' seed ${job.seed} (${displayPath(file)}) is damaged (${why}); it was dropped and is made again`);
+  }
+
   /** The image file for a job: the user's file, a stored image, or a freshly generated and stored one. */
-  private async acquire(plan: TestPlan, job: ImageJob): Promise<{ file: string; cached: boolean; hash?: string }> {
+  private async acquire(plan: TestPlan, job: ImageJob): Promise<Acquired> {
     if (job.file) {
       await fs.promises.access(job.file).catch(() => {
         throw new Error(`${job.role === 'input' ? 'input image' : 'image'} ${job.file} cannot be read`);
@@ -202,7 +235,7 @@ class Run {
       traits: request.traits,
       inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
     });
-    const hit = await this.options.store.getImage(key);
+    const hit = await this.options.store.getImage(key, (file, why) => this.damaged(plan, job, file, why));
     let entry: { file: string; hash: string };
     if (hit) entry = hit;
     else {
@@ -220,7 +253,7 @@ class Run {
     }
     this.generated++;
     this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: !!hit, done: this.generated, total: this.totalImages });
-    return { file: entry.file, cached: !!hit, hash: entry.hash };
+    return { file: entry.file, cached: !!hit, hash: entry.hash, key };
   }
 
   private generator(def: GeneratorDeclaration): Generator {
