@@ -95,7 +95,9 @@ function findOnPath(names) {
       try {
         fs.accessSync(candidate, fs.constants.X_OK);
         return candidate;
-      } catch {}
+      } catch {
+        // not here, or not executable: try the next one
+      }
     }
   }
   return undefined;
@@ -224,7 +226,9 @@ async function main() {
   const killServer = (signal) => {
     try {
       process.kill(-server.pid, signal);
-    } catch {}
+    } catch {
+      // the process group is already gone
+    }
   };
   process.on('exit', () => serverExited || killServer('SIGKILL')); // last resort if the runner itself dies
   cleanups.push(['stop code-server', async () => {

@@ -148,8 +148,15 @@ function wordLists(regex: string): string[][] {
   return [...regex.matchAll(/\((?:\?:)?([A-Za-z0-9_-]+(?:\|[A-Za-z0-9_-]+)*)\)/g)].map((m) => m[1].split('|'));
 }
 
-function repo(name: string): Record<string, any> {
-  const rule = RAW_GRAMMAR.repository[name];
+/** A grammar rule, with the fields the checks below read; one a rule lacks fails the check that reads it. */
+interface GrammarRule {
+  match: string;
+  begin: string;
+  patterns: GrammarRule[];
+}
+
+function repo(name: string): GrammarRule {
+  const rule: GrammarRule | undefined = RAW_GRAMMAR.repository[name];
   assert.ok(rule, `grammar repository has no rule '${name}'`);
   return rule;
 }

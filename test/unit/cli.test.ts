@@ -94,7 +94,8 @@ test('wabi fmt --check lists unformatted specs; wabi fmt rewrites them', () => {
     assert.equal(write.code, 0);
     const formatted = fs.readFileSync(path.join(dir, 'a.wabi'), 'utf8');
     assert.notEqual(formatted, messy);
-    assert.match(formatted, /^test "t"\n  prompt {4}grainy cow\n/);
+    const head = 'test "t"\n  prompt    grainy cow\n';
+    assert.equal(formatted.slice(0, head.length), head);
     assert.equal(wabi(['fmt', '--check', '.'], dir).code, 0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

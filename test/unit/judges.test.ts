@@ -477,23 +477,16 @@ describe('clip judge', () => {
     });
   });
 
-  test('similarity is the cosine of the embeddings; zeroShot is the softmax over text and opposite at scale 100', async () => {
+  test('similarity is the cosine of the embeddings', async () => {
     const images = [photo('astronaut.jpg'), photo('rocket.jpg'), photo('coffee.jpg')];
     const emb = await clip.imageEmbeddings(images);
-    const [cat, pleasant] = await clip.textEmbeddings(['a photo of a cat', 'a pleasant photo']);
+    const [cat] = await clip.textEmbeddings(['a photo of a cat']);
     const sims = await clip.similarity(images, 'a photo of a cat');
     sims.forEach((s, i) => {
       assert.ok(Math.abs(s - tsCosine(emb[i], cat)) < 1e-6, `${s} vs ${tsCosine(emb[i], cat)}`);
       assert.ok(s >= -1 && s <= 1);
     });
     assert.deepEqual(await clip.similarity(emb, 'a photo of a cat'), sims, 'embeddings can be passed instead of images');
-    const zs = await clip.zeroShot(emb, 'a photo of a cat', 'a pleasant photo');
-    zs.forEach((p, i) => {
-      const expected = 1 / (1 + Math.exp(-100 * (tsCosine(emb[i], cat) - tsCosine(emb[i], pleasant))));
-      assert.ok(Math.abs(p - expected) < 1e-6 && p >= 0 && p <= 1, `${p} vs ${expected}`);
-    });
-    const reversed = await clip.zeroShot(emb, 'a pleasant photo', 'a photo of a cat');
-    reversed.forEach((p, i) => assert.ok(Math.abs(p + zs[i] - 1) < 1e-9));
   });
 
   test('text embeddings are cached per text', async () => {

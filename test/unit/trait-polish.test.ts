@@ -63,7 +63,7 @@ test('every degradation lowers polish step by step on real photographs', async (
       const rows = grid.score[p].slice(offset, offset + ds.length);
       const raws = grid.raw[p].slice(offset, offset + ds.length);
       offset += ds.length;
-      const kept = ds.map((d, i) => i).filter((i) => !NOT_A_DEGRADATION.has(`${name} ${label} ${ds[i].label}`));
+      const kept = ds.map((_, i) => i).filter((i) => !NOT_A_DEGRADATION.has(`${name} ${label} ${ds[i].label}`));
       const scores = kept.map((i) => rows[i][0]);
       console.log(`polish ${name} ${label} (${kept.map((i) => ds[i].label).join(', ')}): ${scores.map((x) => x.toFixed(3)).join(' ')}`);
       rows.forEach((r, i) => {

@@ -6,7 +6,7 @@ import type { TraitName } from '../../server/src/catalogue/traits';
 import type { TraitAnalyser } from '../../server/src/scoring/traits/analyser';
 import { desaturation } from '../../server/src/scoring/traits/desaturation';
 import { oversaturation } from '../../server/src/scoring/traits/oversaturation';
-import { around, assertRises, runGrid, assertSteady, blurred, clean, flatten, gain, greenCast, imagesOf, jpeg, noise, saturation, scoreGrid } from './helpers/degrade';
+import { around, assertRises, runGrid, assertSteady, blurred, clean, gain, greenCast, imagesOf, jpeg, noise, saturation, scoreGrid } from './helpers/degrade';
 import { referenceError } from './helpers/traits';
 
 const TRAITS: Record<string, TraitAnalyser> = { desaturation, oversaturation };

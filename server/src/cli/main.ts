@@ -1,14 +1,12 @@
 // The `wabi` command line: the same engine as the editor, for CI and terminals.
 // Exit codes: 0 success, 1 tests failed (or, for check, the specs have errors), 2 usage or configuration errors.
+import { VERSION } from '../version';
 import { UsageError } from './args';
 import { runCache } from './cacheCommand';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
 import { runRun } from './run';
 import { runTraits } from './traits';
-
-declare const WABI_VERSION: string | undefined;
-const VERSION = typeof WABI_VERSION === 'string' ? WABI_VERSION : '0.1.0';
 
 const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic intent
 

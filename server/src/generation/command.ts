@@ -88,12 +88,8 @@ function tokenize(text: string): string[] {
 
 const unescapeBraces = (s: string) => s.replace(/\uE000/g, '{').replace(/\uE001/g, '}');
 
-/** Splits a command line into arguments by the rules above; throws CommandLineError on an unterminated quote. */
-export function splitCommandLine(text: string): string[] {
-  return tokenize(text).map(unescapeBraces);
-}
-
-/** The argument vector for one run: `run` split, then each placeholder replaced within its argument. */
+/** The argument vector for one run: `run` split by the rules above (CommandLineError on an unterminated quote),
+ *  then each placeholder replaced within its argument. */
 export function expandCommandLine(run: string, values: Readonly<Record<Placeholder, string>>): string[] {
   return tokenize(run).map((arg) => unescapeBraces(arg.replace(PLACEHOLDER_RE, (_, name: Placeholder) => values[name])));
 }

@@ -59,44 +59,27 @@ export type Random = () => number;
 
 export type Degradation = (image: RawRgb, strength: number, random: Random) => Promise<RawRgb>;
 
+/** Every trait but the two the header explains: clutter and polish. */
 export type DegradableTrait = Exclude<TraitName, 'clutter' | 'polish'>;
 
-export interface DegradationMapping {
-  readonly trait: DegradableTrait;
-  /** What is done to the pixels. */
-  readonly operation: string;
-  /** The physical parameter as a function of the strength s (D = sqrt(width x height)). */
-  readonly parameter: string;
-  /** The parameter at s = 1. */
-  readonly atFull: string;
-}
-
-/** The strength mappings, in the order the degradations apply: the table of this file's header, for the docs. */
-export const DEGRADATION_MAPPINGS: readonly DegradationMapping[] = [
-  { trait: 'tilt', operation: 'rotate (bilinear), crop the largest centred frame of the same aspect ratio, resize back', parameter: 'angle = 20 s degrees, clockwise or counter-clockwise by the seed', atFull: '20 degrees' },
-  { trait: 'blur', operation: 'Gaussian blur', parameter: 'sigma = 8 s^1.5 x D / 1024 px', atFull: 'sigma 8 px at 1024' },
-  { trait: 'motion-blur', operation: 'horizontal box smear with fractional end taps', parameter: 'length = 1 + 40 s^2 x D / 512 px', atFull: '41 px at 512' },
-  { trait: 'chromatic-aberration', operation: 'red moved right and blue left, bilinear', parameter: 'shift = 5 s x D / 512 px each', atFull: '5 px at 512' },
-  { trait: 'vignette', operation: 'multiply by 1 - v (r / R)^2, r from the centre, R the half diagonal', parameter: 'v = 1 - (1 - s)^2', atFull: 'corners black' },
-  { trait: 'overexposure', operation: 'gain on 8-bit values, clipped', parameter: 'gain = 3^s (1.58 s stops up)', atFull: 'x3' },
-  { trait: 'underexposure', operation: 'gain on 8-bit values', parameter: 'gain = 0.12^s (3.06 s stops down)', atFull: 'x0.12' },
-  { trait: 'low-contrast', operation: 'blend toward mid-grey: f v + 128 (1 - f)', parameter: 'contrast kept f = 0.15^s', atFull: '15% of the contrast kept' },
-  { trait: 'desaturation', operation: 'saturation (LCh chroma) multiplied', parameter: 'factor = (1 - s)^2', atFull: 'grey' },
-  { trait: 'oversaturation', operation: 'saturation (LCh chroma) multiplied', parameter: 'factor = 6^s', atFull: 'x6' },
-  { trait: 'color-cast', operation: 'green multiplied by 1 + c, red and blue by 1 - c (a sickly green)', parameter: 'c = 0.4 s', atFull: 'G x1.4, R and B x0.6' },
-  { trait: 'grain', operation: 'independent Gaussian noise on each channel (seeded Box-Muller)', parameter: 'sigma = 30 s (8-bit levels)', atFull: 'sigma 30' },
-  { trait: 'posterization', operation: 'uniform quantisation of each channel', parameter: 'levels = round(2^(8 - 6 s))', atFull: '4 levels' },
-  { trait: 'pixelation', operation: 'resize down (lanczos3), then back up by nearest neighbour', parameter: 'cell = 16^s native px', atFull: '16 px cells' },
-  { trait: 'jpeg-artifacts', operation: 'JPEG re-encode (4:2:0) and decode', parameter: 'quality = round(95 (5 / 95)^s)', atFull: 'quality 5' },
+/** The order the degradations apply in: the header table's. */
+export const DEGRADATION_ORDER: readonly DegradableTrait[] = [
+  'tilt',
+  'blur',
+  'motion-blur',
+  'chromatic-aberration',
+  'vignette',
+  'overexposure',
+  'underexposure',
+  'low-contrast',
+  'desaturation',
+  'oversaturation',
+  'color-cast',
+  'grain',
+  'posterization',
+  'pixelation',
+  'jpeg-artifacts',
 ];
-
-/** Traits degrade cannot apply, and why. */
-export const NOT_DEGRADABLE: Readonly<Record<Exclude<TraitName, DegradableTrait>, string>> = {
-  clutter: 'a busy frame needs new content: a filter cannot add objects to a scene',
-  polish: 'conventional polish is the opposite of a degradation (and a composite of the other traits)',
-};
-
-export const DEGRADATION_ORDER: readonly DegradableTrait[] = DEGRADATION_MAPPINGS.map((m) => m.trait);
 
 export function isDegradable(trait: TraitName): trait is DegradableTrait {
   return (DEGRADATION_ORDER as readonly TraitName[]).includes(trait);

@@ -62,7 +62,7 @@ export function imageFormat(bytes: Uint8Array): string | undefined {
 export function describeBytes(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'nothing (0 bytes)';
   const head = Buffer.from(bytes.subarray(0, 24));
-  const printable = /^[\x09\x0a\x0d\x20-\x7e]*$/.test(head.toString('latin1'));
+  const printable = /^[\t\n\r\x20-\x7e]*$/.test(head.toString('latin1'));
   const shown = printable ? JSON.stringify(head.toString('latin1')) : head.toString('hex').replace(/(..)/g, '$1 ').trim();
   return `${bytes.length} bytes starting ${shown}${bytes.length > 24 ? '...' : ''}`;
 }

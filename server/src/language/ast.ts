@@ -29,8 +29,6 @@ export interface Token {
   readonly quoted?: boolean;
 }
 
-export type BlockKind = 'import' | 'generator' | 'judge' | 'defaults' | 'test' | 'unknown';
-
 export interface NumberToken {
   readonly value: number;
   readonly text: string;
@@ -128,7 +126,7 @@ export interface JudgeBlock extends BlockBase {
   readonly name?: Token;
 }
 
-export interface DefaultsBlock extends BlockBase {
+interface DefaultsBlock extends BlockBase {
   readonly kind: 'defaults';
 }
 
@@ -139,7 +137,7 @@ export interface TestBlock extends BlockBase {
 }
 
 /** A header the parser did not recognise; its indented lines are kept so they are not reported twice. */
-export interface UnknownBlock extends BlockBase {
+interface UnknownBlock extends BlockBase {
   readonly kind: 'unknown';
 }
 
@@ -176,10 +174,6 @@ export interface Segment {
 
 export function range(line: number, start: number, end: number): Range {
   return { start: { line, character: start }, end: { line, character: end } };
-}
-
-export function spanRanges(first: Range, last: Range): Range {
-  return { start: first.start, end: last.end };
 }
 
 export function comparePositions(a: Position, b: Position): number {

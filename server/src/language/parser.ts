@@ -157,7 +157,7 @@ class Parser {
     }
     const keyword: Token = { text: word, range: keywordRange };
     const block = this.open(word as Block['kind'], keyword, range(ln, 0, end));
-    let i = skipBlanks(line, wordEnd, end);
+    const i = skipBlanks(line, wordEnd, end);
     if (wordEnd < end && i === wordEnd) {
       this.error(range(ln, wordEnd, end), `Expected a space after '${word}'.`, 'syntax');
       return;

@@ -33,10 +33,6 @@ export class UriMap {
   toUri(file: string): string {
     return this.byPath.get(file) ?? pathToFileURL(file).toString();
   }
-
-  isVirtual(file: string): boolean {
-    return file.startsWith(path.resolve(path.sep, '__wabi_virtual__'));
-  }
 }
 
 const SEVERITY: Record<Diagnostic['severity'], lsp.DiagnosticSeverity> = {

@@ -338,7 +338,7 @@ export class FakeComfyUI extends EventEmitter {
       KSampler: {
         required: {
           model: ['MODEL'],
-          seed: ['INT', { min: 0, max: 0xffffffffffffffff }],
+          seed: ['INT', { min: 0, max: Number(0xffffffffffffffffn) }], // ComfyUI's 2^64 - 1, as JSON.parse reads it
           steps: ['INT', { min: 1, max: 10000 }],
           cfg: ['FLOAT', { min: 0, max: 100 }],
           sampler_name: [SAMPLERS],

@@ -1,13 +1,9 @@
 // A CLIP-style dual encoder: an image encoder ([N,3,S,S] float32 -> [N,D]), a text encoder ([N,L] token ids,
 // and optionally an attention mask -> [N,D]) and the text encoder's tokenizer.json.
 //
-// - similarity(images, text): cosine similarity of each image's embedding with the text's, -1..1.
-// - zeroShot(images, text, opposite): the probability CLIP assigns to `text` against `opposite`, 0..1: the
-//   softmax over the two cosine similarities scaled by CLIP's logit scale (100, the value CLIP's learned
-//   temperature is clamped at), i.e. sigmoid(100 * (cos(image, text) - cos(image, opposite))). 0.5 means no
-//   preference; a similarity difference of 0.01 already gives 0.73. This is how CLIP classifies zero-shot, and it
-//   puts a semantic trait ("a creepy, unsettling photo" vs "a pleasant photo") on the 0..1 scale of the
-//   built-in traits. The plain difference is `similarity(text) - similarity(opposite)`.
+// similarity(images, text) is the cosine similarity of each image's embedding with the text's, -1..1: a spec's
+// `clip("text")`. A spec asks zero-shot questions by comparing two of them: `clip("a creepy photo") > clip("a
+// pleasant photo")`.
 //
 // Text embeddings are cached per text for the judge's lifetime: a spec asks the same few texts of every image.
 import { ort } from '../session';
@@ -29,17 +25,9 @@ import {
   type TensorInfo,
 } from './judgeModel';
 
-/** CLIP's logit scale: exp of its learned temperature, which training clamps at 100. */
-export const CLIP_LOGIT_SCALE = 100;
-
 /** Images for a judge: files, encoded bytes or pixels; a tensor already preprocessed for this judge
  *  ([N,3,S,S]); or image embeddings this judge computed before (one Float32Array per image). */
 export type JudgeImages = ort.Tensor | readonly ImageInput[] | readonly Float32Array[];
-
-export interface ClipOptions extends JudgeOptions {
-  /** Scale of the zero-shot softmax (default 100, CLIP's). */
-  readonly logitScale?: number;
-}
 
 export class ClipJudge {
   /** The discriminant of the Judge union. */
@@ -61,13 +49,13 @@ export class ClipJudge {
       readonly textOut: string;
       readonly length: number;
     },
-    private readonly options: ClipOptions,
+    private readonly options: JudgeOptions,
   ) {
     this.imageDim = staticDim(image.signature.outputs.find((o) => o.name === io.imageOut));
     this.textDim = staticDim(text.signature.outputs.find((o) => o.name === io.textOut));
   }
 
-  static async open(spec: ClipJudgeSpec, options: ClipOptions = {}): Promise<ClipJudge> {
+  static async open(spec: ClipJudgeSpec, options: JudgeOptions = {}): Promise<ClipJudge> {
     const dir = path.dirname(spec.source);
     let tokenizer: TextTokenizer;
     try {
@@ -178,13 +166,6 @@ export class ClipJudge {
   async similarity(images: JudgeImages, text: string): Promise<number[]> {
     const [imgs, [t]] = await Promise.all([this.embeddings(images), this.textEmbeddings([text])]);
     return imgs.map((e) => cosine(e, t, this.image));
-  }
-
-  /** The probability that each image shows `text` rather than `opposite`, 0..1 (see the header). */
-  async zeroShot(images: JudgeImages, text: string, opposite: string): Promise<number[]> {
-    const [imgs, [t, o]] = await Promise.all([this.embeddings(images), this.textEmbeddings([text, opposite])]);
-    const scale = this.options.logitScale ?? CLIP_LOGIT_SCALE;
-    return imgs.map((e) => 1 / (1 + Math.exp(-scale * (cosine(e, t, this.image) - cosine(e, o, this.image)))));
   }
 
   /** Image embeddings from any JudgeImages form. */
