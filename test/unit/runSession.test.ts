@@ -122,9 +122,8 @@ test('a spec with errors runs nothing and says where', async () => {
 test('cancelling keeps the tests that finished; a queued run waits its turn, and leaves the line when cancelled', async () => {
   const engine = new RunEngine();
   const cacheDir = path.join(dir, 'cancel-cache');
-  let first: ReturnType<RunEngine['start']> | undefined;
   const events: SessionEvent[] = [];
-  first = engine.start(
+  const first = engine.start(
     request({
       files: [spec],
       cacheDir,
@@ -132,7 +131,7 @@ test('cancelling keeps the tests that finished; a queued run waits its turn, and
       onEvent: (e) => {
         events.push(e);
         // Stop as soon as the first test has its verdict.
-        if (e.type === 'test-finished' && e.done === 1) first!.cancel();
+        if (e.type === 'test-finished' && e.done === 1) first.cancel();
       },
     }),
   );

@@ -446,7 +446,7 @@ class ComfyUIClient {
 
       const schedulePoll = (ms: number) => {
         clearTimeout(pollTimer);
-        pollTimer = setTimeout(poll, ms);
+        pollTimer = setTimeout(() => void poll(), ms);
       };
       const poll = async () => {
         if (settled) return;

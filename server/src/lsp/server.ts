@@ -1,5 +1,6 @@
 // LSP handlers: thin adapters from protocol requests to the language service. Every handler is guarded so a bug
 // on one request logs and answers empty instead of taking the server down with the user's editor state.
+import { VERSION } from '../version';
 import * as path from 'node:path';
 import * as lsp from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -235,6 +236,3 @@ function registerNavigation(ctx: Context): void {
     return toLspEdit(r.edit, uris);
   });
 }
-
-declare const WABI_VERSION: string | undefined;
-export const VERSION = typeof WABI_VERSION === 'string' ? WABI_VERSION : '0.1.0';

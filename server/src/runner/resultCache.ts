@@ -374,7 +374,7 @@ export class ResultCache {
       oldest = Math.min(oldest, ms);
       newest = Math.max(newest, ms);
     };
-    const swept = await this.walk((area, dir, names, statOf) => {
+    const swept = await this.walk((area, _dir, names, statOf) => {
       const metas = new Set<string>();
       const pictures = new Set<string>();
       for (const name of names) {

@@ -4,7 +4,7 @@
 // traits the expectations compare with their thresholds marked, and the judges' values.
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { ExpectationResult, ImageRecord, ImageRole, RunResult, SeedOutcome, TestResult, Verdict } from '../results';
+import type { ExpectationResult, ImageRecord, ImageRole, RunResult, SeedOutcome, TestResult } from '../results';
 import { VERDICT_LABEL, fmt, humanDuration, reportPath, traitsUsed } from './common';
 
 export interface HtmlReportOptions {
