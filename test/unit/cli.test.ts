@@ -1,7 +1,8 @@
 // The `wabi` CLI as a user runs it: the bundled dist/cli.js in a child process, on real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -221,6 +222,85 @@ test('wabi run and hover agree on a key set twice: the later seeds, and the requ
     const shown = hover(ws, spec, { line: 7, character: 8 })!.contents;
     assert.match(shown, new RegExp(`^${t.passRate.required} of ${t.passRate.total} seeds`));
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wabi run checks the report folder, the seed limit and --no-cache before anything runs', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-usage-'));
+  try {
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/photos/coffee.jpg'), path.join(dir, 'coffee.jpg'));
+    fs.writeFileSync(path.join(dir, 'spec.wabi'), 'generator g\n  kind degrade\n  input coffee.jpg\ntest "t"\n  generator g\n  size 64x64\n  prompt p\n  expect grain >= 0\n');
+    fs.writeFileSync(path.join(dir, 'report.txt'), 'not a folder');
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'run', 'spec.wabi', '--provider', 'cpu', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: 'true' } });
+
+    const file = run(['--reporter', 'json', '--out', 'report.txt']);
+    assert.equal(file.status, 2, file.stderr);
+    assert.match(file.stderr, /--out report\.txt is a file, not a folder/);
+    const proc = run(['--reporter', 'json', '--out', '/proc/nope']);
+    assert.equal(proc.status, 2, proc.stderr);
+    assert.match(proc.stderr, /--out \/proc\/nope: cannot create the report folder/);
+    assert.ok(!fs.existsSync(path.join(dir, '.wabi')), 'nothing ran: no cache was made');
+
+    const many = run(['--seeds', '0..20000']);
+    assert.equal(many.status, 2);
+    assert.match(many.stderr, /--seeds: 20001 seeds is more than the 10000 a run may use/);
+    fs.writeFileSync(path.join(dir, 'huge.wabi'), 'generator g\n  kind degrade\n  input coffee.jpg\ntest "t"\n  generator g\n  seeds 0..4294967295\n  prompt p\n  expect grain >= 0\n');
+    const huge = spawnSync(process.execPath, [CLI, 'run', 'huge.wabi'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(huge.status, 2, huge.stderr);
+    assert.match(huge.stderr, /huge\.wabi:6:9 error 4294967296 seeds is more than the 10000 a test may run/);
+
+    const none = run(['--no-cache']);
+    assert.equal(none.status, 0, none.stderr);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['coffee.jpg', 'huge.wabi', 'report.txt', 'spec.wabi'], '--no-cache with no reporter writes nothing');
+    const kept = run(['--no-cache', '--reporter', 'json', '--out', 'out']);
+    assert.equal(kept.status, 0, kept.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out/wabi-report.json'), 'utf8')) as { tests: Array<{ images: Array<{ file: string }> }> };
+    assert.ok(report.tests[0].images.every((i) => fs.existsSync(path.join(dir, i.file))), 'with a report, its images are kept beside it');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stopped run stops: Ctrl+C ends wabi run within a second, and a finished run exits right after its summary', async () => {
+  // A server that takes every request and never answers.
+  const hung = http.createServer(() => undefined);
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-stop-'));
+  try {
+    fs.writeFileSync(
+      path.join(dir, 'spec.wabi'),
+      `generator api\n  kind openai\n  url ${url}/v1\n  model gpt-image-1\n  timeout 1s\n  retries 0\ntest "a"\n  generator api\n  seeds 1..4\n  prompt p\n  expect grain >= 0.5\ntest "b"\n  generator api\n  prompt q\n  expect grain >= 0.5\n`,
+    );
+    const start = (args: string[]) => {
+      const child = spawn(process.execPath, [CLI, 'run', 'spec.wabi', '--provider', 'cpu', '--no-cache', ...args], { cwd: dir, env: { ...process.env, CI: 'true', OPENAI_API_KEY: 'sk-test' } });
+      let stderr = '';
+      let summaryAt = 0;
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!summaryAt && /\d+ tests?: /.test(stderr)) summaryAt = Date.now();
+      });
+      const exited = new Promise<{ code: number | null; at: number }>((r) => child.on('exit', (code) => r({ code, at: Date.now() })));
+      return { child, exited, stderr: () => stderr, summaryAt: () => summaryAt };
+    };
+
+    const interrupted = start([]);
+    await new Promise((r) => setTimeout(r, 700));
+    const sentAt = Date.now();
+    interrupted.child.kill('SIGINT');
+    const end = await interrupted.exited;
+    assert.ok(end.at - sentAt < 1500, `exited ${end.at - sentAt} ms after Ctrl+C: ${interrupted.stderr()}`);
+    assert.match(interrupted.stderr(), /stopping; finished results are kept/);
+
+    const finished = start([]);
+    const done = await finished.exited;
+    assert.equal(done.code, 1, finished.stderr());
+    assert.ok(finished.summaryAt() > 0, finished.stderr());
+    assert.ok(done.at - finished.summaryAt() < 1000, `exited ${done.at - finished.summaryAt()} ms after its summary`);
+  } finally {
+    hung.closeAllConnections();
+    hung.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

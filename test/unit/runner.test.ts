@@ -13,6 +13,7 @@ import { planTests, type TestPlan } from '../../server/src/runner/plan';
 import { resolveSpec } from '../../server/src/language/resolve';
 import type { RunEvent } from '../../server/src/runner/results';
 import { runTests } from '../../server/src/runner/runner';
+import { startFakeOpenAI } from './helpers/fakeOpenAI';
 
 const PHOTOS = path.resolve(__dirname, '../../../test/fixtures/photos');
 let dir: string;
@@ -205,4 +206,52 @@ test('a damaged image in the store is dropped and made again, with a warning: tr
   const third = await runTests(only, { store, env: { env: {} }, provider: 'cpu' });
   assert.equal(third.tests[0].verdict, 'pass');
   assert.ok(third.tests[0].images.every((i) => i.cached), 'the remade images are stored');
+});
+
+test("when one of a test's images fails, the test's other generations stop at once: no request or process outlives it", async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'stop-'));
+  // Seed 1 fails at once; seed 2 would take 20 s and then leave a mark.
+  fs.writeFileSync(
+    path.join(sub, 'gen.js'),
+    "const [seed, out] = process.argv.slice(2);\n" +
+      "if (seed === '1') { process.stderr.write('boom\\n'); process.exit(2); }\n" +
+      "setTimeout(() => { require('fs').writeFileSync(__dirname + '/finished-' + seed, 'x'); process.exit(1); }, 20000);\n",
+  );
+  fs.writeFileSync(path.join(sub, 'spec.wabi'), 'generator g\n  kind command\n  run node gen.js {seed} {out}\ntest "t"\n  generator g\n  seeds 1..2\n  prompt p\n  expect grain >= 0.5\n');
+  const ws = new SpecWorkspace(nodeHost, { roots: [sub] });
+  const store = await ResultCache.open(path.join(sub, 'cache'));
+  const t0 = Date.now();
+  const result = await runTests(planTests(resolveSpec(ws.analyze(path.join(sub, 'spec.wabi'))!)), { store, env: { env: {} }, provider: 'cpu', concurrency: 2 });
+  const took = Date.now() - t0;
+  assert.equal(result.tests[0].verdict, 'error');
+  assert.match(result.tests[0].reasons[0], /seed 1/);
+  assert.ok(took < 10_000, `the run ended ${took} ms after it started, not when the slow generation would have`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(!fs.readdirSync(sub).some((f) => f.startsWith('finished-')), 'the slow generation was stopped');
+});
+
+test('a run that ends sends nothing more: against a server that always answers 500, no request, retry or key after the result', async () => {
+  const server = await startFakeOpenAI({ apiKey: 'sk-test-1234567890abcdef' });
+  try {
+    server.fail(...Array.from({ length: 200 }, () => ({ kind: 'status' as const, status: 500 })));
+    const sub = fs.mkdtempSync(path.join(dir, 'http-'));
+    fs.writeFileSync(
+      path.join(sub, 'spec.wabi'),
+      `generator api\n  kind openai\n  url ${server.url}/v1\n  model gpt-image-1\n  retries 3\n  timeout 5s\ntest "a"\n  generator api\n  seeds 1..4\n  size 1024x1024\n  prompt p\n  baseline b\n  expect grain >= 0.5\n`,
+    );
+    const ws = new SpecWorkspace(nodeHost, { roots: [sub] });
+    const store = await ResultCache.open(path.join(sub, 'cache'));
+    const result = await runTests(planTests(resolveSpec(ws.analyze(path.join(sub, 'spec.wabi'))!)), {
+      store,
+      env: { env: { OPENAI_API_KEY: 'sk-test-1234567890abcdef' } },
+      provider: 'cpu',
+      concurrency: 4,
+    });
+    assert.equal(result.tests[0].verdict, 'error');
+    const atEnd = server.generations.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(server.generations.length, atEnd, 'no request after the run returned');
+  } finally {
+    await server.close();
+  }
 });

@@ -1,6 +1,9 @@
 // `wabi run`: runs the tests of specs and reports them. Exit codes: 0 every test passed, 1 some test failed, was
 // beautified against intent, or could not be decided, 2 spec, configuration or usage errors (nothing ran).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { MAX_SEED, MAX_SEEDS } from '../catalogue/values';
 import { startRun } from '../engine/runSession';
 import { resolveCacheRoot } from '../runner/resultCache';
 import { createProgressReporter, githubAnnotations, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
@@ -29,15 +32,17 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const outDir = path.resolve(cwd, String(args.flags.get('--out') ?? 'wabi-report'));
 
   const noCache = args.flags.has('--no-cache');
+  if (reporters.length > 0) prepareReportFolder(outDir, String(args.flags.get('--out') ?? 'wabi-report'));
+  // --no-cache: a store emptied now, so nothing is reused. With reports it is kept beside them, so their image paths
+  // stay valid; without, it is a temporary folder removed after the run.
+  const scratch = noCache && reporters.length === 0 ? fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-run-')) : undefined;
   const ci = process.env.CI === 'true' || process.env.CI === '1' || process.env.GITHUB_ACTIONS === 'true' || !process.stderr.isTTY;
   const progress = args.flags.has('--quiet') ? undefined : createProgressReporter(process.stderr, { ci });
   const session = startRun({
     files: findSpecFiles(args.operands),
     filter: args.flags.has('--filter') ? { name: String(args.flags.get('--filter')) } : undefined,
     seeds,
-    // --no-cache: a store emptied now and kept beside the reports, so nothing is reused and the reports' image
-    // paths stay valid after the run.
-    cacheDir: noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined),
+    cacheDir: scratch ?? (noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined)),
     freshCache: noCache,
     env: { env: process.env },
     provider,
@@ -85,6 +90,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -95,18 +101,53 @@ function wholeNumber(value: string | true | undefined, flag: string, fallback: n
   return n;
 }
 
-/** `1..4,7` to [1, 2, 3, 4, 7]. */
+/** `1..4,7` to [1, 2, 3, 4, 7]. The limits a spec's `seeds` has are checked before anything is expanded. */
 export function parseSeedList(text: string): number[] {
-  const out: number[] = [];
+  const ranges: Array<[number, number]> = [];
+  let count = 0;
   for (const part of text.split(/[\s,]+/).filter(Boolean)) {
     const m = /^(\d+)(?:\.\.(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--seeds: '${part}' is not a seed or a range such as 1..4`);
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
+    if (to > MAX_SEED) throw new UsageError(`--seeds: seeds are whole numbers from 0 to ${MAX_SEED}; got ${part}`);
     if (to < from) throw new UsageError(`--seeds: the range ${part} runs backwards`);
-    if (to - from > 10_000) throw new UsageError(`--seeds: ${part} is more than 10,000 seeds`);
-    for (let s = from; s <= to; s++) if (!out.includes(s)) out.push(s);
+    ranges.push([from, to]);
+    count += to - from + 1;
   }
-  if (out.length === 0) throw new UsageError('--seeds needs at least one seed');
-  return out;
+  if (count > MAX_SEEDS) throw new UsageError(`--seeds: ${count} seeds is more than the ${MAX_SEEDS} a run may use`);
+  const out = new Set<number>();
+  for (const [from, to] of ranges) for (let s = from; s <= to; s++) out.add(s);
+  if (out.size === 0) throw new UsageError('--seeds needs at least one seed');
+  return [...out];
+}
+
+/** Makes the report folder before the run, one level at a time, so a folder that cannot be made is a usage error
+ *  at once (recursive mkdir can spin on paths such as /proc/x) and no finished run is lost to it. */
+function prepareReportFolder(dir: string, given: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(at);
+    } catch {
+      stat = undefined;
+    }
+    if (stat) {
+      if (!stat.isDirectory()) throw new UsageError(at === dir ? `--out ${given} is a file, not a folder` : `--out ${given}: ${at} is a file, not a folder`);
+      break;
+    }
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    missing.unshift(at);
+    at = parent;
+  }
+  for (const level of missing) {
+    try {
+      fs.mkdirSync(level);
+    } catch (e) {
+      throw new UsageError(`--out ${given}: cannot create the report folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message} at ${level})`);
+    }
+  }
 }

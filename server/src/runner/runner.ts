@@ -164,8 +164,15 @@ class Run {
     };
     const jobs = this.jobs(plan);
     let images: ImageRecord[] = [];
+    // The test's own stop: the run's cancel, or the test ending (an image failed, or it was decided). Aborting it
+    // stops the test's queued and in-flight generations (requests, retry waits, child processes) at once.
+    const stop = new AbortController();
+    setMaxListeners(0, stop.signal);
+    const stopWithRun = () => stop.abort();
+    this.options.signal?.addEventListener('abort', stopWithRun, { once: true });
+    if (this.options.signal?.aborted) stop.abort();
     try {
-      const { files, measures } = await this.measuredImages(plan, jobs);
+      const { files, measures } = await this.measuredImages(plan, jobs, stop.signal);
       images = jobs.map((job, i) => ({ seed: job.seed, role: job.role, file: files[i].file, cached: files[i].cached, traits: measures[i].traits, judges: measures[i].judges }));
       const at = (role: ImageRole, seed: number) => {
         const i = jobs.findIndex((j) => j.role === role && j.seed === seed);
@@ -181,18 +188,22 @@ class Run {
       if (this.options.signal?.aborted) return 'cancelled';
       const reason = e instanceof Error ? e.message : String(e);
       return { ...base, verdict: 'error', reasons: [reason], passRate: { passed: 0, total: plan.images?.length ?? plan.seeds.length, required: 0 }, expectations: [], images, durationMs: Date.now() - t0 };
+    } finally {
+      stop.abort();
+      this.options.signal?.removeEventListener('abort', stopWithRun);
     }
   }
 
   /** Every job's image and its measures. A stored image that cannot be decoded is dropped from the store and made
    *  again (each at most once), with a warning: a damaged cache must not fail a test for good. */
-  private async measuredImages(plan: TestPlan, jobs: readonly ImageJob[]): Promise<{ files: Acquired[]; measures: Measures[] }> {
-    const acquire = (job: ImageJob) => this.limiter.run(() => this.acquire(plan, job), this.options.signal, () => new GenerationError('run', 'cancelled'));
+  private async measuredImages(plan: TestPlan, jobs: readonly ImageJob[], signal: AbortSignal): Promise<{ files: Acquired[]; measures: Measures[] }> {
+    const acquire = (job: ImageJob) => this.limiter.run(() => this.acquire(plan, job, signal), signal, () => new GenerationError('run', 'cancelled'));
+    // The first failure ends the test: the others' work is stopped rather than left running behind it.
     const files = await Promise.all(jobs.map(acquire));
     const remade = new Set<number>();
     for (;;) {
       try {
-        return { files, measures: await this.measure(plan, jobs, files) };
+        return { files, measures: await this.measure(plan, jobs, files, signal) };
       } catch (e) {
         const i = e instanceof ImageError ? files.findIndex((f) => f.key !== undefined && f.file === e.file) : -1;
         if (i < 0 || remade.has(i)) throw e;
@@ -209,7 +220,7 @@ class Run {
   }
 
   /** The image file for a job: the user's file, a stored image, or a freshly generated and stored one. */
-  private async acquire(plan: TestPlan, job: ImageJob): Promise<Acquired> {
+  private async acquire(plan: TestPlan, job: ImageJob, signal: AbortSignal): Promise<Acquired> {
     if (job.file) {
       await fs.promises.access(job.file).catch(() => {
         throw new Error(`${job.role === 'input' ? 'input image' : 'image'} ${job.file} cannot be read`);
@@ -242,7 +253,7 @@ class Run {
       let made;
       const t0 = performance.now();
       try {
-        made = await generator.generate(request, this.options.signal);
+        made = await generator.generate(request, signal);
       } catch (e) {
         const why = e instanceof GenerationError ? e.message : e instanceof Error ? e.message : String(e);
         throw new Error(`generator '${def.name}' failed for seed ${job.seed} (${job.role} image): ${why}`);
@@ -267,7 +278,7 @@ class Run {
   }
 
   /** Trait scores of every image (stored by content), and the judge measures the test reads. */
-  private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string; hash?: string }[]): Promise<Measures[]> {
+  private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string; hash?: string }[], signal: AbortSignal): Promise<Measures[]> {
     const hashes = await Promise.all(files.map((f) => f.hash ?? readableHash(f.file, 'image')));
     const keys = hashes.map((h) => scoreKey(h, { traits: TRAITS_VERSION }));
     const stored = await Promise.all(keys.map((k) => this.options.store.getScores(k)));
@@ -278,7 +289,7 @@ class Run {
       const t0 = performance.now();
       try {
         let k = 0;
-        for await (const r of scorer.scoreFiles(missing.map((i) => files[i].file), this.options.signal)) {
+        for await (const r of scorer.scoreFiles(missing.map((i) => files[i].file), signal)) {
           const i = missing[k++];
           if (isFailure(r)) throw new ImageError(r.file, r.error);
           traits[i] = r.traits;
