@@ -745,8 +745,8 @@ function events(run: RunResult): RunEvent[] {
     out.push({ type: 'test-started', spec: t.spec, test: t.name, line: t.line });
     for (const i of t.images) {
       done++;
-      out.push({ type: 'image-generated', spec: t.spec, test: t.name, seed: i.seed, role: i.role, cached: i.cached, done, total: imagesTotal });
-      out.push({ type: 'image-scored', spec: t.spec, test: t.name, seed: i.seed, role: i.role, done, total: imagesTotal });
+      out.push({ type: 'image-generated', spec: t.spec, test: t.name, seed: i.seed, role: i.role, file: i.file, cached: i.cached, done, total: imagesTotal });
+      out.push({ type: 'image-scored', spec: t.spec, test: t.name, seed: i.seed, role: i.role, file: i.file, traits: i.traits, done, total: imagesTotal });
     }
     for (const e of t.expectations) out.push({ type: 'expectation-decided', spec: t.spec, test: t.name, expectation: e });
     out.push({ type: 'test-finished', result: t, done: ti + 1, total: run.tests.length });

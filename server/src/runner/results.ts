@@ -104,6 +104,8 @@ export type RunEvent =
       readonly test: string;
       readonly seed: number;
       readonly role: ImageRole;
+      /** The image, in the cache or the user's files: a gallery can show it before the test ends. */
+      readonly file: string;
       readonly cached: boolean;
       readonly done: number;
       readonly total: number;
@@ -114,6 +116,9 @@ export type RunEvent =
       readonly test: string;
       readonly seed: number;
       readonly role: ImageRole;
+      readonly file: string;
+      /** Its trait scores, calibrated 0..1. */
+      readonly traits: Readonly<Record<string, number>>;
       readonly done: number;
       readonly total: number;
     }

@@ -226,7 +226,7 @@ class Run {
         throw new Error(`${job.role === 'input' ? 'input image' : 'image'} ${job.file} cannot be read`);
       });
       this.generated++;
-      this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: false, done: this.generated, total: this.totalImages });
+      this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, file: job.file, cached: false, done: this.generated, total: this.totalImages });
       return { file: job.file, cached: false };
     }
     const def = plan.generator;
@@ -263,7 +263,7 @@ class Run {
       entry = await this.options.store.putImageEntry(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
     }
     this.generated++;
-    this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, cached: !!hit, done: this.generated, total: this.totalImages });
+    this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, file: entry.file, cached: !!hit, done: this.generated, total: this.totalImages });
     return { file: entry.file, cached: !!hit, hash: entry.hash, key };
   }
 
@@ -301,7 +301,7 @@ class Run {
     }
     for (let i = 0; i < jobs.length; i++) {
       this.scored++;
-      this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, done: this.scored, total: this.totalImages });
+      this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, file: files[i].file, traits: completeTraits(traits[i]), done: this.scored, total: this.totalImages });
     }
     const t1 = performance.now();
     const judges = await this.judgeMeasures(plan, files.map((f) => f.file));
