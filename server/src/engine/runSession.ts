@@ -8,6 +8,7 @@
 // tests that had finished.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requiredSeeds } from '../catalogue/values';
 import type { Range } from '../files/location';
 import { nodeHost } from '../files/host';
 import type { Diagnostic } from '../language/ast';
@@ -28,6 +29,17 @@ export interface TestFilter {
   readonly files?: readonly string[];
   /** A place in a spec: the test whose block holds that line (zero-based), as an editor's gutter or cursor names it. */
   readonly location?: { readonly file: string; readonly line: number };
+  /** Any of these (an editor's selection of items): a whole file, a test by name or by a line in it, optionally only
+   *  some of its seeds. */
+  readonly select?: readonly TestSelection[];
+}
+
+export interface TestSelection {
+  readonly file: string;
+  readonly name?: string;
+  readonly line?: number;
+  /** Run only these seeds of the selected tests. */
+  readonly seeds?: readonly number[];
 }
 
 export interface RunRequest {
@@ -40,6 +52,8 @@ export interface RunRequest {
   readonly cacheDir: string;
   /** Empty the cache folder first, so nothing is reused. */
   readonly freshCache?: boolean;
+  /** Make every image again, replacing what the cache holds for it (the cache is kept). */
+  readonly regenerate?: boolean;
   readonly env: GeneratorEnvironment;
   readonly provider?: ProviderSetting;
   readonly concurrency?: number;
@@ -125,7 +139,7 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     if (errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds));
   }
   if (errors.length > 0) return { status: 'spec-errors', errors };
-  const selected = plans.filter(matches(request.filter));
+  const selected = select(plans, request.filter);
   if (selected.length === 0) return { status: 'no-tests', filtered: plans.length > 0 };
   request.onEvent?.({
     type: 'run-planned',
@@ -141,19 +155,38 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     concurrency: request.concurrency,
     batchSize: request.batchSize,
     signal,
+    regenerate: request.regenerate,
     onEvent: request.onEvent,
     log: request.log,
   });
   return { status: 'ran', result };
 }
 
-function matches(filter: TestFilter | undefined): (p: TestPlan) => boolean {
-  if (!filter) return () => true;
+/** The plans the filter keeps, with the seeds a selection narrows them to. */
+function select(plans: readonly TestPlan[], filter: TestFilter | undefined): TestPlan[] {
+  if (!filter) return [...plans];
   const name = filter.name?.toLowerCase();
   const files = filter.files && new Set(filter.files.map((f) => path.resolve(f)));
-  const at = filter.location && { file: path.resolve(filter.location.file), line: filter.location.line };
-  return (p) =>
-    (name === undefined || p.name.toLowerCase().includes(name)) &&
-    (files === undefined || files.has(p.spec)) &&
-    (at === undefined || (p.spec === at.file && p.range.start.line <= at.line && at.line <= p.range.end.line));
+  const within = (p: TestPlan, file: string, line: number) => p.spec === path.resolve(file) && p.range.start.line <= line && line <= p.range.end.line;
+  const out: TestPlan[] = [];
+  for (const p of plans) {
+    if (name !== undefined && !p.name.toLowerCase().includes(name)) continue;
+    if (files !== undefined && !files.has(p.spec)) continue;
+    if (filter.location && !within(p, filter.location.file, filter.location.line)) continue;
+    if (!filter.select) {
+      out.push(p);
+      continue;
+    }
+    const chosen = filter.select.filter(
+      (s) => p.spec === path.resolve(s.file) && (s.name === undefined || s.name === p.name) && (s.line === undefined || within(p, s.file, s.line)),
+    );
+    if (chosen.length === 0) continue;
+    // A selection of the whole test wins over selections of some of its seeds.
+    if (chosen.some((s) => !s.seeds) || p.images) out.push(p);
+    else {
+      const seeds = p.seeds.filter((seed) => chosen.some((s) => s.seeds!.includes(seed)));
+      if (seeds.length > 0) out.push({ ...p, seeds, requiredSeeds: requiredSeeds(p.passRatio, seeds.length) });
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // server and the VS Code client. Types only and string constants, so the client bundles nothing of the engine.
 import type { Range } from '../files/location';
 import type { RunOutcome, SessionEvent } from '../engine/runSession';
-import type { TestResult } from '../runner/results';
+import type { StoredTest } from '../engine/resultStore';
 
 export const DISCOVER_TESTS = 'wabi/discoverTests';
 export const RUN_TESTS = 'wabi/runTests';
@@ -12,10 +12,7 @@ export const LAST_RESULTS = 'wabi/lastResults';
 export const SECRET = 'wabi/secret';
 export const WORKSPACE_TRUSTED = 'wabi/workspaceTrusted';
 
-/** A test's id: its spec's path and its name, stable across edits. */
-export function testId(spec: string, name: string): string {
-  return `${spec}#${name}`;
-}
+export { resultId as testId } from '../engine/resultStore';
 
 export interface DiscoverTestsParams {
   readonly files?: readonly string[];
@@ -72,12 +69,7 @@ export interface LastResultsParams {
   readonly files?: readonly string[];
 }
 
-export interface StoredResult {
-  readonly id: string;
-  readonly finishedAt: string;
-  readonly last: TestResult;
-  readonly previous?: TestResult;
-}
+export type StoredResult = StoredTest;
 
 export interface LastResultsResult {
   readonly tests: readonly StoredResult[];

@@ -12,6 +12,8 @@ import { hover } from '../language/hover';
 import { definition, prepareRename, references, rename } from '../language/navigation';
 import { documentSymbols, foldingRanges } from '../language/symbols';
 import { SpecWorkspace } from '../language/workspace';
+import { codeLenses, lastRunHover } from './resultFeatures';
+import { RunService } from './runService';
 import {
   UriMap,
   fromLspDiagnostic,
@@ -40,6 +42,7 @@ const CAPABILITIES: lsp.ServerCapabilities = {
   foldingRangeProvider: true,
   codeActionProvider: { codeActionKinds: [lsp.CodeActionKind.QuickFix] },
   documentFormattingProvider: true,
+  codeLensProvider: { resolveProvider: false },
   workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
 };
 
@@ -50,6 +53,8 @@ interface Context {
   readonly documents: lsp.TextDocuments<TextDocument>;
   readonly uris: UriMap;
   readonly ws: SpecWorkspace;
+  /** Set once the client has initialised (it says whether the workspace is trusted). */
+  runs?: RunService;
 }
 
 export function startServer(connection: lsp.Connection): void {
@@ -62,8 +67,17 @@ export function startServer(connection: lsp.Connection): void {
 
   connection.onInitialize((params): lsp.InitializeResult => {
     roots = params.workspaceFolders?.map((f) => uris.toPath(f.uri)) ?? (params.rootUri ? [uris.toPath(params.rootUri)] : []);
-    const opts = (params.initializationOptions ?? {}) as { checkFiles?: boolean };
+    const opts = (params.initializationOptions ?? {}) as { checkFiles?: boolean; workspaceTrusted?: boolean };
     ctx.ws.configure({ roots, checkFiles: opts.checkFiles !== false });
+    // Editors without Workspace Trust (Neovim, Helix) send nothing: their user chose to open the folder.
+    ctx.runs = new RunService({
+      connection,
+      ws: ctx.ws,
+      roots: () => roots,
+      openDocuments: () => documents.all().map((d) => [uris.toPath(d.uri), d.getText()] as const),
+      trusted: opts.workspaceTrusted !== false,
+    });
+    ctx.runs.register();
     return { capabilities: CAPABILITIES, serverInfo: { name: 'wabi', version: VERSION } };
   });
   connection.onInitialized(() => connection.console.log(`wabi language server ${VERSION} ready; workspace: ${roots.length ? roots.join(', ') : '(none)'}`));
@@ -72,6 +86,7 @@ export function startServer(connection: lsp.Connection): void {
   syncDocuments(ctx);
   registerLanguageFeatures(ctx);
   registerNavigation(ctx);
+  registerResultFeatures(ctx);
   documents.listen(connection);
   connection.listen();
 }
@@ -168,6 +183,8 @@ function registerLanguageFeatures(ctx: Context): void {
     guard(ctx, 'hover', null as lsp.Hover | null, (p: lsp.HoverParams) => {
       const { file, pos } = at(ctx, p);
       const h = hover(ws, file, pos);
+      const last = ctx.runs && lastRunHover(ws, ctx.runs, file, pos, uris);
+      if (last) return { contents: { kind: lsp.MarkupKind.Markdown, value: h ? `${last.contents}\n\n---\n\n${h.contents}` : last.contents }, range: last.range };
       return h ? { contents: { kind: lsp.MarkupKind.Markdown, value: h.contents }, range: h.range } : null;
     }),
   );
@@ -235,4 +252,14 @@ function registerNavigation(ctx: Context): void {
     if ('error' in r) return new lsp.ResponseError(lsp.ErrorCodes.InvalidRequest, r.error);
     return toLspEdit(r.edit, uris);
   });
+}
+
+/** CodeLens above each test: run it, show its images, its last pass rate. */
+function registerResultFeatures(ctx: Context): void {
+  ctx.connection.onCodeLens(
+    guard(ctx, 'code lens', [] as lsp.CodeLens[], (p: lsp.CodeLensParams) => {
+      const file = ctx.uris.toPath(p.textDocument.uri);
+      return ctx.runs ? codeLenses(ctx.ws, ctx.runs, file) : [];
+    }),
+  );
 }

@@ -41,6 +41,8 @@ export interface RunOptions {
   readonly concurrency?: number;
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
+  /** Make every generated image again, replacing the stored one (the store is otherwise read first). */
+  readonly regenerate?: boolean;
   readonly onEvent?: (event: RunEvent) => void;
   readonly log?: (line: string) => void;
 }
@@ -246,7 +248,8 @@ class Run {
       traits: request.traits,
       inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
     });
-    const hit = await this.options.store.getImage(key, (file, why) => this.damaged(plan, job, file, why));
+    if (this.options.regenerate) await this.options.store.dropImage(key);
+    const hit = this.options.regenerate ? undefined : await this.options.store.getImage(key, (file, why) => this.damaged(plan, job, file, why));
     let entry: { file: string; hash: string };
     if (hit) entry = hit;
     else {

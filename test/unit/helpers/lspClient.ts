@@ -79,6 +79,13 @@ export class LspClient {
     this.send({ method, params });
   }
 
+  /** Calls `listener` with the params of every notification `method` from now on. */
+  onNotification(method: string, listener: (params: Json) => void): void {
+    this.listeners.push((m, params) => {
+      if (m === method) listener(params);
+    });
+  }
+
   /** Resolves with the params of the next notification `method` that satisfies `accept`. */
   waitFor<T = Json>(method: string, accept: (params: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -1,0 +1,262 @@
+// Running tests for an editor (docs/editor-protocol.md): discovery, runs in a worker thread one at a time, events
+// as notifications, cancellation, the workspace's stored results, secrets asked of the client, and Workspace Trust.
+// The run itself is the engine's run session, as `wabi run` uses it; this file only moves messages.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as lsp from 'vscode-languageserver';
+import type { TestFilter } from '../engine/runSession';
+import { ResultStore, resultId } from '../engine/resultStore';
+import { resolveSpec } from '../language/resolve';
+import type { SpecWorkspace } from '../language/workspace';
+import { planTests } from '../runner/plan';
+import { resolveCacheRoot } from '../runner/resultCache';
+import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
+import {
+  CANCEL_RUN,
+  DISCOVER_TESTS,
+  LAST_RESULTS,
+  RUN_EVENT,
+  RUN_TESTS,
+  SECRET,
+  WORKSPACE_TRUSTED,
+  type CancelRunParams,
+  type DiscoveredFile,
+  type DiscoverTestsParams,
+  type DiscoverTestsResult,
+  type LastResultsParams,
+  type LastResultsResult,
+  type RunEventParams,
+  type RunTestsParams,
+  type RunTestsResult,
+  type SecretResult,
+} from './protocol';
+import type { FromWorker, ToWorker, WorkerRun } from './runWorker';
+
+export interface RunServiceContext {
+  readonly connection: lsp.Connection;
+  readonly ws: SpecWorkspace;
+  /** The workspace folders. */
+  readonly roots: () => readonly string[];
+  /** Open documents' texts, by path. */
+  readonly openDocuments: () => ReadonlyArray<readonly [string, string]>;
+  readonly trusted: boolean;
+  /** The worker thread's script (dist/runWorker.js beside the bundled server). */
+  readonly workerScript?: string;
+}
+
+/** The run settings a client can change (section `wabi.run`), read when a run starts. */
+interface RunSettings {
+  readonly provider: ProviderSetting;
+  readonly concurrency: number;
+  readonly cacheDirectory: string;
+}
+
+const UNTRUSTED = 'Wabi runs nothing in an untrusted workspace: trust the workspace to run tests.';
+const SPEC_DIRS_SKIPPED = new Set(['node_modules', 'dist', 'out']);
+
+export class RunService {
+  private trusted: boolean;
+  /** Runs go one at a time: each waits for the one before it. */
+  private line: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  private readonly cancels = new Map<string, () => void>();
+  private stores = new Map<string, ResultStore>();
+
+  constructor(private readonly ctx: RunServiceContext) {
+    this.trusted = ctx.trusted;
+  }
+
+  register(): void {
+    const { connection } = this.ctx;
+    connection.onRequest(DISCOVER_TESTS, (p: DiscoverTestsParams) => this.discover(p));
+    connection.onRequest(RUN_TESTS, (p: RunTestsParams, token: lsp.CancellationToken) => this.run(p, token));
+    connection.onNotification(CANCEL_RUN, (p: CancelRunParams) => this.cancels.get(p.runId)?.());
+    connection.onRequest(LAST_RESULTS, (p: LastResultsParams) => this.lastResults(p));
+    connection.onNotification(WORKSPACE_TRUSTED, () => {
+      this.trusted = true;
+      connection.console.log('wabi: the workspace is trusted; tests can run');
+    });
+  }
+
+  /** The stored results of the workspace folder holding `spec` (or the first folder). */
+  store(spec?: string): ResultStore | undefined {
+    const root = this.rootOf(spec);
+    if (!root) return undefined;
+    let s = this.stores.get(root);
+    if (!s) this.stores.set(root, (s = ResultStore.forWorkspace(root)));
+    return s;
+  }
+
+  // ---- discovery -------------------------------------------------------------------------------------------
+
+  discover(p: DiscoverTestsParams): DiscoverTestsResult {
+    const files = p.files?.map((f) => path.resolve(f)) ?? this.specFiles();
+    const out: DiscoveredFile[] = [];
+    for (const file of files) {
+      const analysis = this.ctx.ws.analyze(file);
+      if (!analysis) continue;
+      const plans = planTests(resolveSpec(analysis, (f) => this.ctx.ws.analyze(f)?.visible));
+      out.push({
+        path: file,
+        errors: analysis.diagnostics.filter((d) => d.severity === 'error').length,
+        tests: plans.map((t) => ({
+          id: resultId(t.spec, t.name),
+          name: t.name,
+          range: t.range,
+          headerRange: t.headerRange,
+          tags: t.tags,
+          seeds: t.images ? t.images.map((_, i) => i + 1) : t.seeds,
+          requiredSeeds: t.requiredSeeds,
+          images: t.images !== undefined,
+        })),
+      });
+    }
+    return { files: out };
+  }
+
+  /** Every `.wabi` file under the workspace folders, skipping hidden and dependency folders. */
+  private specFiles(): string[] {
+    const found: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      if (depth > 12) return;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.name.startsWith('.') || SPEC_DIRS_SKIPPED.has(e.name)) continue;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) walk(full, depth + 1);
+        else if (e.isFile() && e.name.endsWith('.wabi')) found.push(full);
+      }
+    };
+    for (const root of this.ctx.roots()) walk(root, 0);
+    for (const [file] of this.ctx.openDocuments()) if (!found.includes(file)) found.push(file);
+    return found.sort();
+  }
+
+  // ---- runs ------------------------------------------------------------------------------------------------
+
+  async run(p: RunTestsParams, token: lsp.CancellationToken): Promise<RunTestsResult> {
+    if (!this.trusted) return { status: 'refused', reason: UNTRUSTED };
+    const { connection } = this.ctx;
+    const send = (event: RunEventParams['event']) => void connection.sendNotification(RUN_EVENT, { runId: p.runId, event } satisfies RunEventParams);
+    let cancelled = false;
+    let stop: (() => void) | undefined;
+    const cancel = () => {
+      cancelled = true;
+      stop?.();
+    };
+    this.cancels.set(p.runId, cancel);
+    const onToken = token.onCancellationRequested(cancel);
+    const ahead = this.waiting++;
+    if (ahead > 0) send({ type: 'run-queued', ahead });
+    const turn = this.line.then(async (): Promise<RunTestsResult> => {
+      if (cancelled) return { status: 'cancelled' };
+      const files = p.include ? [...new Set(p.include.map((s) => path.resolve(s.path)))] : this.specFiles();
+      const settings = await this.settings(files[0]);
+      const filter: TestFilter | undefined = p.include && {
+        select: p.include.map((s) => ({ file: s.path, name: s.name, line: s.line, seeds: s.seed === undefined ? undefined : [s.seed] })),
+      };
+      const run: WorkerRun = {
+        request: { files, filter, cacheDir: settings.cacheDirectory, provider: settings.provider, concurrency: settings.concurrency, regenerate: p.regenerate },
+        env: { ...process.env },
+        documents: this.ctx.openDocuments(),
+        roots: this.ctx.roots(),
+      };
+      const outcome = await this.inWorker(run, send, (s) => (stop = s));
+      if (outcome.status === 'ran') await this.store(files[0])?.record(outcome.result.tests, outcome.result.finishedAt);
+      return outcome;
+    });
+    this.line = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      this.waiting--;
+      onToken.dispose();
+      this.cancels.delete(p.runId);
+    }
+  }
+
+  /** Runs in a fresh worker thread and resolves with its outcome; `onStop` receives the way to cancel it. */
+  private inWorker(run: WorkerRun, send: (e: RunEventParams['event']) => void, onStop: (stop: () => void) => void): Promise<RunTestsResult> {
+    const { connection } = this.ctx;
+    const script = this.ctx.workerScript ?? path.join(__dirname, 'runWorker.js');
+    return new Promise((resolve) => {
+      const worker = new Worker(script, { workerData: run });
+      const tell = (m: ToWorker) => worker.postMessage(m);
+      onStop(() => tell({ type: 'cancel' }));
+      let settled = false;
+      const settle = (r: RunTestsResult) => {
+        if (settled) return;
+        settled = true;
+        void worker.terminate();
+        resolve(r);
+      };
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'event':
+            send(m.event);
+            return;
+          case 'log':
+            connection.console.log(m.line);
+            return;
+          case 'secret':
+            connection.sendRequest<SecretResult>(SECRET, { name: m.name }).then(
+              (r) => tell({ type: 'secret', id: m.id, value: r?.value }),
+              () => tell({ type: 'secret', id: m.id }),
+            );
+            return;
+          case 'outcome':
+            settle(m.outcome);
+            return;
+          case 'failed':
+            connection.console.error(`wabi: the run failed: ${m.message}`);
+            settle({ status: 'refused', reason: `the run failed: ${m.message}` });
+            return;
+        }
+      });
+      worker.on('error', (e) => {
+        connection.console.error(`wabi: the run's worker crashed: ${e.stack ?? e.message}`);
+        settle({ status: 'refused', reason: `the run's worker crashed: ${e.message}` });
+      });
+      worker.on('exit', (code) => settle({ status: 'refused', reason: `the run's worker stopped (exit ${code})` }));
+    });
+  }
+
+  private async settings(spec: string | undefined): Promise<RunSettings> {
+    const root = this.rootOf(spec) ?? (spec ? path.dirname(spec) : process.cwd());
+    let raw: { provider?: unknown; concurrency?: unknown; cacheDirectory?: unknown } = {};
+    try {
+      const got = (await this.ctx.connection.workspace.getConfiguration({ section: 'wabi.run', scopeUri: spec && `file://${spec}` })) as typeof raw | null;
+      raw = got ?? {};
+    } catch {
+      // A client without workspace/configuration: the defaults.
+    }
+    const provider = PROVIDER_SETTINGS.includes(raw.provider as ProviderSetting) ? (raw.provider as ProviderSetting) : 'auto';
+    const n = Number(raw.concurrency);
+    const concurrency = Number.isInteger(n) && n >= 1 && n <= 64 ? n : 2;
+    const dir = typeof raw.cacheDirectory === 'string' && raw.cacheDirectory.trim() !== '' ? raw.cacheDirectory.trim() : undefined;
+    return { provider, concurrency, cacheDirectory: resolveCacheRoot(root, dir) };
+  }
+
+  private rootOf(spec: string | undefined): string | undefined {
+    const roots = this.ctx.roots();
+    if (!spec) return roots[0];
+    const p = path.resolve(spec);
+    return roots.find((r) => p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep)) ?? roots[0];
+  }
+
+  // ---- results ---------------------------------------------------------------------------------------------
+
+  lastResults(p: LastResultsParams): LastResultsResult {
+    const store = this.store(p.files?.[0]);
+    if (!store) return { tests: [] };
+    const files = p.files ?? this.specFiles();
+    const known = new Set(this.discover({ files }).files.flatMap((f) => f.tests.map((t) => t.id)));
+    return { tests: store.read(files).filter((t) => known.has(t.id)) };
+  }
+}
