@@ -11,35 +11,14 @@ import { pathToFileURL } from 'node:url';
 import type { DiscoverTestsResult, LastResultsResult, RunEventParams, RunTestsResult } from '../../server/src/lsp/protocol';
 import { LspClient } from './helpers/lspClient';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fakeOpenAI';
+import { coffeeSpec } from './helpers/coffeeSpec';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PHOTOS = path.join(REPO, 'test/fixtures/photos');
 let dir: string;
 let fake: FakeOpenAI;
 
-const SPEC = `generator reference
-  kind   degrade
-  input  coffee.jpg
-
-defaults
-  generator  reference
-  seeds      1..2
-  size       128x128
-  pass       all
-
-test "grainy coffee"
-  prompt    a cup of coffee, heavy film grain
-  baseline  a cup of coffee
-  expect    grain >= 0.5
-
-test "blurry coffee"
-  prompt    a cup of coffee, out of focus
-  expect    blur >= 0.5
-
-test "washed-out coffee"
-  prompt    a cup of coffee, faded
-  expect    desaturation >= 0.3
-`;
+const SPEC = coffeeSpec('coffee.jpg');
 
 async function server(opts: { trusted?: boolean; config?: Record<string, unknown>; secret?: string } = {}): Promise<{ client: LspClient; events: RunEventParams[]; asked: string[] }> {
   const client = new LspClient(path.join(REPO, 'dist/server.js'));

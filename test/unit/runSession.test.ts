@@ -7,35 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunEngine, startRun, type RunOutcome, type RunRequest, type SessionEvent } from '../../server/src/engine/runSession';
+import { coffeeSpec } from './helpers/coffeeSpec';
 
 const PHOTOS = path.resolve(__dirname, '../../../test/fixtures/photos');
 let dir: string;
 let spec: string;
 let other: string;
 
-const SPEC = `generator reference
-  kind   degrade
-  input  photos/coffee.jpg
-
-defaults
-  generator  reference
-  seeds      1..2
-  size       128x128
-  pass       all
-
-test "grainy coffee"
-  prompt    a cup of coffee, heavy film grain
-  baseline  a cup of coffee
-  expect    grain >= 0.5
-
-test "blurry coffee"
-  prompt    a cup of coffee, out of focus
-  expect    blur >= 0.5
-
-test "washed-out coffee"
-  prompt    a cup of coffee, faded colours
-  expect    desaturation >= 0.3
-`;
+const SPEC = coffeeSpec('photos/coffee.jpg');
 
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-session-'));
