@@ -2,10 +2,9 @@
 // specs, resolve and plan their tests, keep those the filter selects, open the result cache, run, and report
 // events and the outcome. Faces only turn their input into a RunRequest and the outcome into output.
 //
-// Runs go one at a time through a RunEngine: a run started while another is in flight waits in line (its
-// `run-queued` event says behind how many), because two runs would compete for the same cores, GPU and backends and
-// both be slower. Cancelling a queued run removes it from the line; cancelling a running one stops it, keeping the
-// tests that had finished.
+// Runs go one at a time through a RunEngine (runQueue.ts): a run started while another is in flight waits in line,
+// and its `run-queued` event says behind how many. Cancelling a queued run removes it from the line; cancelling a
+// running one stops it, keeping the tests that had finished.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requiredSeeds } from '../catalogue/values';
@@ -19,6 +18,7 @@ import { planTests, type TestPlan } from '../runner/plan';
 import type { RunEvent, RunResult } from '../runner/results';
 import { ResultCache } from '../runner/resultCache';
 import { runTests } from '../runner/runner';
+import { RunQueue } from './runQueue';
 import type { ProviderSetting } from '../scoring/session';
 
 /** Which tests of the specs run. Every given criterion must hold. */
@@ -101,25 +101,15 @@ export interface RunSession {
 }
 
 export class RunEngine {
-  private tail: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
+  private readonly queue = new RunQueue();
 
   /** Starts a run now, or after the runs already started. */
   start(request: RunRequest): RunSession {
-    const controller = new AbortController();
-    const ahead = this.waiting;
-    this.waiting++;
-    if (ahead > 0) request.onEvent?.({ type: 'run-queued', ahead });
-    const outcome = this.tail.then(async (): Promise<RunOutcome> => {
-      try {
-        if (controller.signal.aborted) return { status: 'cancelled' };
-        return await execute(request, controller.signal);
-      } finally {
-        this.waiting--;
-      }
-    });
-    this.tail = outcome.catch(() => undefined);
-    return { outcome, cancel: () => controller.abort() };
+    return this.queue.enqueue<RunOutcome>(
+      (signal) => execute(request, signal),
+      { status: 'cancelled' },
+      (ahead) => request.onEvent?.({ type: 'run-queued', ahead }),
+    );
   }
 }
 

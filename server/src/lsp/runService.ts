@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import * as lsp from 'vscode-languageserver';
 import type { TestFilter } from '../engine/runSession';
 import { ResultStore, resultId } from '../engine/resultStore';
+import { RunQueue } from '../engine/runQueue';
 import { resolveSpec } from '../language/resolve';
 import type { SpecWorkspace } from '../language/workspace';
 import { planTests } from '../runner/plan';
@@ -57,9 +58,7 @@ const SPEC_DIRS_SKIPPED = new Set(['node_modules', 'dist', 'out']);
 
 export class RunService {
   private trusted: boolean;
-  /** Runs go one at a time: each waits for the one before it. */
-  private line: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
+  private readonly queue = new RunQueue();
   private readonly cancels = new Map<string, () => void>();
   private stores = new Map<string, ResultStore>();
 
@@ -144,51 +143,46 @@ export class RunService {
     if (!this.trusted) return { status: 'refused', reason: UNTRUSTED };
     const { connection } = this.ctx;
     const send = (event: RunEventParams['event']) => void connection.sendNotification(RUN_EVENT, { runId: p.runId, event } satisfies RunEventParams);
-    let cancelled = false;
-    let stop: (() => void) | undefined;
-    const cancel = () => {
-      cancelled = true;
-      stop?.();
-    };
-    this.cancels.set(p.runId, cancel);
-    const onToken = token.onCancellationRequested(cancel);
-    const ahead = this.waiting++;
-    if (ahead > 0) send({ type: 'run-queued', ahead });
-    const turn = this.line.then(async (): Promise<RunTestsResult> => {
-      if (cancelled) return { status: 'cancelled' };
-      const files = p.include ? [...new Set(p.include.map((s) => path.resolve(s.path)))] : this.specFiles();
-      const settings = await this.settings(files[0]);
-      const filter: TestFilter | undefined = p.include && {
-        select: p.include.map((s) => ({ file: s.path, name: s.name, line: s.line, seeds: s.seed === undefined ? undefined : [s.seed] })),
-      };
-      const run: WorkerRun = {
-        request: { files, filter, cacheDir: settings.cacheDirectory, provider: settings.provider, concurrency: settings.concurrency, regenerate: p.regenerate },
-        env: { ...process.env },
-        documents: this.ctx.openDocuments(),
-        roots: this.ctx.roots(),
-      };
-      const outcome = await this.inWorker(run, send, (s) => (stop = s));
-      if (outcome.status === 'ran') await this.store(files[0])?.record(outcome.result.tests, outcome.result.finishedAt);
-      return outcome;
-    });
-    this.line = turn.catch(() => undefined);
+    const queued = this.queue.enqueue<RunTestsResult>(
+      async (signal) => {
+        const files = p.include ? [...new Set(p.include.map((s) => path.resolve(s.path)))] : this.specFiles();
+        const settings = await this.settings(files[0]);
+        const filter: TestFilter | undefined = p.include && {
+          select: p.include.map((s) => ({ file: s.path, name: s.name, line: s.line, seeds: s.seed === undefined ? undefined : [s.seed] })),
+        };
+        const run: WorkerRun = {
+          request: { files, filter, cacheDir: settings.cacheDirectory, provider: settings.provider, concurrency: settings.concurrency, regenerate: p.regenerate },
+          env: { ...process.env },
+          documents: this.ctx.openDocuments(),
+          roots: this.ctx.roots(),
+        };
+        const outcome = await this.inWorker(run, send, signal);
+        if (outcome.status === 'ran') await this.store(files[0])?.record(outcome.result.tests, outcome.result.finishedAt);
+        return outcome;
+      },
+      { status: 'cancelled' },
+      (ahead) => send({ type: 'run-queued', ahead }),
+    );
+    this.cancels.set(p.runId, queued.cancel);
+    const onToken = token.onCancellationRequested(queued.cancel);
     try {
-      return await turn;
+      return await queued.outcome;
     } finally {
-      this.waiting--;
       onToken.dispose();
       this.cancels.delete(p.runId);
     }
   }
 
-  /** Runs in a fresh worker thread and resolves with its outcome; `onStop` receives the way to cancel it. */
-  private inWorker(run: WorkerRun, send: (e: RunEventParams['event']) => void, onStop: (stop: () => void) => void): Promise<RunTestsResult> {
+  /** Runs in a fresh worker thread and resolves with its outcome; `signal` cancels it. */
+  private inWorker(run: WorkerRun, send: (e: RunEventParams['event']) => void, signal: AbortSignal): Promise<RunTestsResult> {
     const { connection } = this.ctx;
     const script = this.ctx.workerScript ?? path.join(__dirname, 'runWorker.js');
     return new Promise((resolve) => {
       const worker = new Worker(script, { workerData: run });
       const tell = (m: ToWorker) => worker.postMessage(m);
-      onStop(() => tell({ type: 'cancel' }));
+      // Messages wait in the worker's port until it listens, so a cancel that came first still arrives.
+      if (signal.aborted) tell({ type: 'cancel' });
+      else signal.addEventListener('abort', () => tell({ type: 'cancel' }), { once: true });
       let settled = false;
       const settle = (r: RunTestsResult) => {
         if (settled) return;
