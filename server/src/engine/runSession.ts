@@ -133,7 +133,7 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
   if (selected.length === 0) return { status: 'no-tests', filtered: plans.length > 0 };
   request.onEvent?.({
     type: 'run-planned',
-    tests: selected.map((p) => ({ name: p.name, spec: p.spec, range: p.range, seeds: p.images ? p.images.map((_, i) => i + 1) : p.seeds, requiredSeeds: p.requiredSeeds })),
+    tests: selected.map((p) => ({ name: p.name, spec: p.spec, range: p.range, seeds: p.seeds, requiredSeeds: p.requiredSeeds })),
   });
 
   if (request.freshCache) fs.rmSync(request.cacheDir, { recursive: true, force: true });

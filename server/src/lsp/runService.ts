@@ -105,7 +105,7 @@ export class RunService {
           range: t.range,
           headerRange: t.headerRange,
           tags: t.tags,
-          seeds: t.images ? t.images.map((_, i) => i + 1) : t.seeds,
+          seeds: t.seeds,
           requiredSeeds: t.requiredSeeds,
           images: t.images !== undefined,
         })),

@@ -8,7 +8,7 @@ import type { ResolvedSpec, ResolvedTest } from '../language/resolved';
 export interface TestPlan extends Omit<ResolvedTest, 'images'> {
   /** Zero-based line of the `test` header. */
   readonly line: number;
-  /** Existing images scored instead of generated (an `images` test), absolute paths. */
+  /** Existing images scored instead of generated (an `images` test), absolute paths; its seeds are 1..n. */
   readonly images?: readonly string[];
 }
 
@@ -18,14 +18,9 @@ export function planTests(spec: ResolvedSpec, seedsOverride?: readonly number[])
 }
 
 function planTest(t: ResolvedTest, seedsOverride?: readonly number[]): TestPlan {
-  const seeds = seedsOverride ?? t.seeds;
   const images = t.images === undefined ? undefined : listImages(t.spec, t.images);
-  return {
-    ...t,
-    line: t.headerRange.start.line,
-    images,
-    seeds,
-    requiredSeeds: requiredSeeds(t.passRatio, images?.length ?? seeds.length),
-  };
+  // An `images` test's "seeds" are its files, numbered from 1: the pass rate is taken over them.
+  const seeds = images ? images.map((_, i) => i + 1) : (seedsOverride ?? t.seeds);
+  return { ...t, line: t.headerRange.start.line, images, seeds, requiredSeeds: requiredSeeds(t.passRatio, seeds.length) };
 }
 

@@ -140,7 +140,7 @@ class Run {
   /** The images a test needs: per seed the prompt's image and, with a baseline prompt, the baseline's; the input
    *  image once for edits; each file of an `images` test. */
   private jobs(plan: TestPlan): ImageJob[] {
-    if (plan.images) return plan.images.map((file, i) => ({ role: 'prompt' as const, seed: i + 1, file }));
+    if (plan.images) return plan.images.map((file, i) => ({ role: 'prompt' as const, seed: plan.seeds[i], file }));
     const base = { width: plan.width, height: plan.height, steps: plan.steps, guidance: plan.guidance, input: plan.input, strength: plan.strength };
     const jobs: ImageJob[] = [];
     for (const seed of plan.seeds) {
@@ -189,7 +189,7 @@ class Run {
     } catch (e) {
       if (this.options.signal?.aborted) return 'cancelled';
       const reason = e instanceof Error ? e.message : String(e);
-      return { ...base, verdict: 'error', reasons: [reason], passRate: { passed: 0, total: plan.images?.length ?? plan.seeds.length, required: 0 }, expectations: [], images, durationMs: Date.now() - t0 };
+      return { ...base, verdict: 'error', reasons: [reason], passRate: { passed: 0, total: plan.seeds.length, required: 0 }, expectations: [], images, durationMs: Date.now() - t0 };
     } finally {
       stop.abort();
       this.options.signal?.removeEventListener('abort', stopWithRun);
