@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { memoryHost } from '../../server/src/files/host';
+import * as os from 'node:os';
+import { memoryHost, nodeHost } from '../../server/src/files/host';
+import { planTests } from '../../server/src/runner/plan';
 import { hover } from '../../server/src/language/hover';
 import { resolveSpec } from '../../server/src/language/resolve';
 import { SpecWorkspace } from '../../server/src/language/workspace';
@@ -158,4 +160,24 @@ test('generation, scoring and the runner import neither the parser nor the synta
     }
   }
   assert.deepEqual(offenders, []);
+});
+
+test("an images test under a files generator finds its images in the generator's dir", () => {
+  const text = 'generator photos\n  kind files\n  dir shots\ntest "real photos"\n  generator photos\n  images *.jpg\n  expect grain >= 0\n';
+  const { spec } = resolved(text, { 'shots/a.jpg': 'x', 'shots/b.jpg': 'x', 'c.jpg': 'x' });
+  assert.equal(spec.tests[0].imagesDir, path.join(ROOT, 'shots'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-files-dir-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'shots'));
+    for (const f of ['shots/a.jpg', 'shots/b.jpg', 'c.jpg']) fs.writeFileSync(path.join(dir, f), 'x');
+    fs.writeFileSync(path.join(dir, 'spec.wabi'), text);
+    const onDisk = new SpecWorkspace(nodeHost, { roots: [dir] });
+    const [plan] = planTests(resolveSpec(onDisk.analyze(path.join(dir, 'spec.wabi'))!));
+    assert.deepEqual(plan.images, [path.join(dir, 'shots/a.jpg'), path.join(dir, 'shots/b.jpg')]);
+    assert.deepEqual(plan.seeds, [1, 2]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const plain = resolved('test "here"\n  images *.jpg\n  expect grain >= 0\n', { 'c.jpg': 'x' }).spec.tests[0];
+  assert.equal(plain.imagesDir, ROOT, "without one, the spec's folder");
 });

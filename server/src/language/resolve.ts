@@ -59,7 +59,9 @@ function resolveTest(
   });
   const seeds = expandSeeds(setting('seeds'));
   const passRatio = passRatioOf(setting('pass'));
-  const generatorDef = images === undefined ? ref(setting('generator'), 'generator') : undefined;
+  const named = ref(setting('generator'), 'generator');
+  const generatorDef = images === undefined ? named : undefined;
+  const filesDir = named?.type === 'files' ? generatorOf(named).values.dir : undefined;
   const aesthetic = ref(setting('aesthetic'), 'judge');
   return {
     name: t.name?.text ?? '',
@@ -74,6 +76,7 @@ function resolveTest(
     input: input === undefined ? undefined : path.resolve(path.dirname(analysis.path), input),
     strength: numberOf(own('strength')),
     images,
+    imagesDir: images === undefined ? undefined : typeof filesDir === 'string' ? filesDir : path.dirname(analysis.path),
     seeds,
     passRatio,
     requiredSeeds: requiredSeeds(passRatio, seeds.length),

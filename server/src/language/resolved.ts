@@ -56,8 +56,10 @@ export interface ResolvedTest {
   /** Absolute path of the input image of an edit. */
   readonly input?: string;
   readonly strength?: number;
-  /** The `images` glob, relative to the spec's folder: existing images scored instead of generated. */
+  /** The `images` glob: existing images scored instead of generated, relative to `imagesDir`. */
   readonly images?: string;
+  /** Where the `images` glob is matched: the test's `files` generator's `dir`, else the spec's folder. */
+  readonly imagesDir?: string;
   readonly seeds: readonly number[];
   /** Share of seeds that must meet every expectation, and how many of `seeds` that is. */
   readonly passRatio: number;

@@ -18,7 +18,7 @@ export function planTests(spec: ResolvedSpec, seedsOverride?: readonly number[])
 }
 
 function planTest(t: ResolvedTest, seedsOverride?: readonly number[]): TestPlan {
-  const images = t.images === undefined ? undefined : listImages(t.spec, t.images);
+  const images = t.images === undefined ? undefined : listImages(t.spec, t.images, t.imagesDir);
   // An `images` test's "seeds" are its files, numbered from 1: the pass rate is taken over them.
   const seeds = images ? images.map((_, i) => i + 1) : (seedsOverride ?? t.seeds);
   return { ...t, line: t.headerRange.start.line, images, seeds, requiredSeeds: requiredSeeds(t.passRatio, seeds.length) };
