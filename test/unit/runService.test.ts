@@ -164,3 +164,28 @@ test("a backend's key comes from the editor's secret storage when the environmen
     fs.rmSync(spec);
   }
 });
+
+test('wabi.diagnostics.checkFiles reaches the server from the client and applies without a restart', async () => {
+  let checkFiles = false;
+  const client = new LspClient(path.join(REPO, 'dist/server.js'));
+  client.handlers.set('workspace/configuration', (p) => (p as { items: Array<{ section: string }> }).items.map((i) => (i.section === 'wabi.diagnostics' ? { checkFiles } : {})));
+  try {
+    await client.request('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), workspaceFolders: [{ uri: pathToFileURL(dir).toString(), name: 'ws' }], capabilities: { workspace: { configuration: true } } });
+    client.notify('initialized', {});
+    const uri = pathToFileURL(path.join(dir, 'missing.wabi')).toString();
+    const text = 'generator g\n  kind degrade\n  input nowhere.jpg\n';
+    type Published = { uri: string; version?: number; diagnostics: Array<{ code: string }> };
+    const codes = async (version: number) => (await client.waitFor<Published>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === version)).diagnostics.map((d) => d.code);
+    // The first pull happens right after `initialized`; give it its turn before opening.
+    await new Promise((r) => setTimeout(r, 200));
+    const opened = codes(1);
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'wabi', version: 1, text } });
+    assert.deepEqual(await opened, [], 'missing files are not reported while the setting is off');
+    checkFiles = true;
+    const again = codes(1);
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    assert.deepEqual(await again, ['missing-file']);
+  } finally {
+    await client.shutdown();
+  }
+});

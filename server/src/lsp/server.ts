@@ -55,6 +55,8 @@ interface Context {
   readonly ws: SpecWorkspace;
   /** Set once the client has initialised (it says whether the workspace is trusted). */
   runs?: RunService;
+  /** The client answers workspace/configuration. */
+  pullsConfiguration?: boolean;
 }
 
 export function startServer(connection: lsp.Connection): void {
@@ -68,6 +70,7 @@ export function startServer(connection: lsp.Connection): void {
   connection.onInitialize((params): lsp.InitializeResult => {
     roots = params.workspaceFolders?.map((f) => uris.toPath(f.uri)) ?? (params.rootUri ? [uris.toPath(params.rootUri)] : []);
     const opts = (params.initializationOptions ?? {}) as { checkFiles?: boolean; workspaceTrusted?: boolean };
+    ctx.pullsConfiguration = params.capabilities.workspace?.configuration === true;
     ctx.ws.configure({ roots, checkFiles: opts.checkFiles !== false });
     // Editors without Workspace Trust (Neovim, Helix) send nothing: their user chose to open the folder.
     ctx.runs = new RunService({
@@ -80,9 +83,12 @@ export function startServer(connection: lsp.Connection): void {
     ctx.runs.register();
     return { capabilities: CAPABILITIES, serverInfo: { name: 'wabi', version: VERSION } };
   });
-  connection.onInitialized(() => connection.console.log(`wabi language server ${VERSION} ready; workspace: ${roots.length ? roots.join(', ') : '(none)'}`));
+  const pullSettings = followConfiguration(ctx);
+  connection.onInitialized(() => {
+    connection.console.log(`wabi language server ${VERSION} ready; workspace: ${roots.length ? roots.join(', ') : '(none)'}`);
+    void pullSettings();
+  });
 
-  followConfiguration(ctx);
   syncDocuments(ctx);
   registerLanguageFeatures(ctx);
   registerNavigation(ctx);
@@ -111,17 +117,33 @@ function publish(ctx: Context, file: string): void {
   void ctx.connection.sendDiagnostics({ uri, version: doc?.version, diagnostics: analysis.diagnostics.map((d) => toLspDiagnostic(d, ctx.uris)) });
 }
 
-/** The `wabi.diagnostics.checkFiles` setting: changing it re-checks every open document. */
-function followConfiguration(ctx: Context): void {
+/** The `wabi.diagnostics.checkFiles` setting, pulled from the client (workspace/configuration) once initialised and
+ *  whenever it says settings changed, or taken from a pushed change; a new value re-checks every open document. */
+function followConfiguration(ctx: Context): () => Promise<void> {
+  let checkFiles: boolean | undefined;
+  const apply = (value: unknown) => {
+    if (typeof value !== 'boolean' || value === checkFiles) return;
+    checkFiles = value;
+    ctx.ws.configure({ checkFiles: value });
+    for (const f of ctx.ws.openDocuments()) publish(ctx, f);
+  };
+  const pull = async () => {
+    if (!ctx.pullsConfiguration) return;
+    try {
+      const got = (await ctx.connection.workspace.getConfiguration('wabi.diagnostics')) as { checkFiles?: unknown } | null;
+      apply(got?.checkFiles);
+    } catch (e) {
+      ctx.connection.console.error(`wabi: reading settings failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   ctx.connection.onDidChangeConfiguration(
     guard(ctx, 'configuration', undefined, (change: lsp.DidChangeConfigurationParams) => {
-      const settings = (change.settings as { wabi?: { diagnostics?: { checkFiles?: boolean } } } | undefined)?.wabi;
-      if (settings?.diagnostics?.checkFiles !== undefined) {
-        ctx.ws.configure({ checkFiles: settings.diagnostics.checkFiles });
-        for (const f of ctx.ws.openDocuments()) publish(ctx, f);
-      }
+      const pushed = (change.settings as { wabi?: { diagnostics?: { checkFiles?: unknown } } } | null | undefined)?.wabi;
+      if (pushed) apply(pushed.diagnostics?.checkFiles);
+      else void pull();
     }),
   );
+  return pull;
 }
 
 /** Keeps the workspace's documents in step with the editor and the disk, and their diagnostics current: an edited
