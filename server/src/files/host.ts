@@ -13,6 +13,8 @@ export interface SpecHost {
   readDir(dir: string): readonly { readonly name: string; readonly kind: EntryKind }[];
   /** False for paths the service must not read (outside the workspace); absent means everything is allowed. */
   allows?(file: string): boolean;
+  /** The absolute path with every symbolic link in it resolved; absent for hosts without links. */
+  realPath?(file: string): string;
 }
 
 export const nodeHost: SpecHost = {
@@ -42,7 +44,33 @@ export const nodeHost: SpecHost = {
       return [];
     }
   },
+  realPath: (file) => realPathOf(path.resolve(file)),
 };
+
+/** `file` with every symbolic link resolved, as fs.realpath gives it. For a path that does not exist its deepest
+ *  existing folder is resolved and the rest appended, and a dangling link is followed to where it points, so a
+ *  missing file behind a link is placed where the link leads. A link loop resolves no further. The folder is
+ *  resolved first and the last name looked at with lstat: a missing file, the common case in a spec being typed,
+ *  costs no exception. */
+export function realPathOf(file: string, depth = 0): string {
+  const parent = path.dirname(file);
+  if (parent === file) return file;
+  let dir: string;
+  try {
+    dir = fs.realpathSync.native(parent);
+  } catch {
+    dir = realPathOf(parent, depth + 1);
+  }
+  const joined = path.join(dir, path.basename(file));
+  try {
+    if (depth <= 40 && fs.lstatSync(joined, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      return realPathOf(path.resolve(dir, fs.readlinkSync(joined)), depth + 1);
+    }
+  } catch {
+    // not a folder on the way, or not readable: nothing can be read there either
+  }
+  return joined;
+}
 
 /** An in-memory host over a map of absolute paths to contents; folders are implied by the paths. */
 export function memoryHost(files: Readonly<Record<string, string>>): SpecHost {
@@ -84,20 +112,37 @@ export function memoStat(host: SpecHost): (file: string) => EntryKind | undefine
 }
 
 /** A host that reads nothing outside the roots `roots()` returns at the time of each read: a spec cannot make
- *  the editor read `../../.ssh/id_rsa` by importing it. */
+ *  the editor read `../../.ssh/id_rsa` by importing it, nor by naming a symbolic link that points there. Both
+ *  the path and the roots are compared with their links resolved, and the read goes to the resolved path, so
+ *  every path class (imports, inputs, globs and the folders they walk, workflows, models...) gets this one check. */
 export function confinedHost(inner: SpecHost, roots: () => readonly string[]): SpecHost {
-  const allows = (file: string) => {
-    const p = path.resolve(file);
+  const real = (file: string) => (inner.realPath ? inner.realPath(file) : path.resolve(file));
+  /** The resolved path when it is inside a root, else undefined. */
+  const inside = (file: string): string | undefined => {
+    const p = real(file);
     return roots().some((root) => {
-      const r = path.resolve(root);
+      const r = real(root);
       return p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
-    });
+    })
+      ? p
+      : undefined;
   };
+  const allows = (file: string) => inside(file) !== undefined;
   return {
-    readFile: (f) => (allows(f) ? inner.readFile(f) : undefined),
-    stat: (f) => (allows(f) ? inner.stat(f) : undefined),
-    readDir: (d) => (allows(d) ? inner.readDir(d) : []),
+    readFile: (f) => {
+      const p = inside(f);
+      return p === undefined ? undefined : inner.readFile(p);
+    },
+    stat: (f) => {
+      const p = inside(f);
+      return p === undefined ? undefined : inner.stat(p);
+    },
+    readDir: (d) => {
+      const p = inside(d);
+      return p === undefined ? [] : inner.readDir(p);
+    },
     allows,
+    realPath: real,
   };
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../catalogue/schema';
 import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
-import { glob, isGlobPattern } from '../files/glob';
+import { glob, globRoot, isGlobPattern } from '../files/glob';
 import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
@@ -365,12 +365,16 @@ class Validator {
     const abs = this.resolvePath(rel);
     const kind = this.ctx.stat(abs);
     if (kind === want) return;
-    if (this.ctx.host.allows && !this.ctx.host.allows(abs)) {
-      this.report(range, 'error', `'${rel}' is outside the workspace; Wabi reads only files inside it.`, 'outside-workspace');
+    if (this.outside(abs)) {
+      this.report(range, 'error', outsideMessage(rel), 'outside-workspace');
       return;
     }
     const message = kind ? `'${rel}' is a ${kind === 'dir' ? 'folder' : 'file'}, not a ${want === 'dir' ? 'folder' : 'file'}.` : `'${rel}' does not exist (relative to this spec).`;
     this.report(range, 'error', message, 'missing-file');
+  }
+
+  private outside(abs: string): boolean {
+    return this.ctx.host.allows !== undefined && !this.ctx.host.allows(abs);
   }
 
   /** path.resolve is costly next to everything else here, and a spec names the same few files many times. */
@@ -390,7 +394,10 @@ class Validator {
       return;
     }
     if (glob(this.ctx.host, this.ctx.dir, pattern, { limit: 1, maxVisits: 5000 }).length === 0) {
-      this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
+      // A pattern whose fixed folder is outside (`../shots/*.png`, or a link out of the workspace) matches
+      // nothing because nothing there may be read: say so rather than that nothing is there.
+      if (this.outside(globRoot(this.ctx.dir, pattern))) this.report(range, 'error', outsideMessage(pattern), 'outside-workspace');
+      else this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
     }
   }
 
@@ -583,4 +590,8 @@ function keyIndex(keys: readonly KeySpec[]): Map<string, KeySpec> {
     KEY_INDEX.set(keys, index);
   }
   return index;
+}
+
+function outsideMessage(rel: string): string {
+  return `'${rel}' is outside the workspace; Wabi reads only files inside it.`;
 }
