@@ -411,6 +411,31 @@ test "v"
   }
 });
 
+test('the editor reports an import it cannot decode as UTF-8, or that is not text, at the import', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-utf8-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'latin1.wabi'), Buffer.from('# r\xe9glages\ngenerator g\n  kind degrade\n', 'latin1'));
+    fs.writeFileSync(path.join(dir, 'nul.wabi'), Buffer.from('generator g\0\n'));
+    fs.writeFileSync(path.join(dir, 'png.wabi'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    fs.writeFileSync(path.join(dir, 'spec.wabi'), 'import "latin1.wabi"\nimport "nul.wabi"\nimport "png.wabi"\n');
+    const ws = new SpecWorkspace(confinedHost(nodeHost, () => [dir]), { roots: [dir] });
+    const ds = ws.analyze(path.join(dir, 'spec.wabi'))!.diagnostics;
+    assert.deepEqual(where([...ds]), ['missing-import@1:8', 'missing-import@2:8', 'missing-import@3:8']);
+    assert.deepEqual(
+      ds.map((d) => d.message),
+      [
+        "Cannot import 'latin1.wabi': it is not valid UTF-8 (byte 0xE9 at line 1, column 4): save it as UTF-8.",
+        "Cannot import 'nul.wabi': it is not a text spec (it holds NUL bytes).",
+        "Cannot import 'png.wabi': it is not a text spec (it looks like a PNG image).",
+      ],
+    );
+    // Nothing undecodable reaches the parser: no replacement characters, no "Unknown block" noise.
+    assert.equal(ws.getText(path.join(dir, 'latin1.wabi')), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the bundled examples are clean', () => {
   const examples = path.resolve(__dirname, '../../../examples');
   const ws = new SpecWorkspace(nodeHost, { roots: [examples] });

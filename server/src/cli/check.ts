@@ -15,7 +15,24 @@ export interface CheckedFile {
 export function checkFiles(files: readonly string[]): CheckedFile[] {
   const roots = [...new Set(files.map((f) => path.dirname(f)))];
   const ws = new SpecWorkspace(nodeHost, { roots });
-  return files.map((file) => ({ file, diagnostics: ws.analyze(file)?.diagnostics ?? [] }));
+  return files.map((file) => ({ file, diagnostics: specDiagnostics(ws, file) }));
+}
+
+/** A spec's diagnostics; for a file that cannot be analysed, the one error saying why (not UTF-8, with where its
+ *  first bad byte is; not text at all; unreadable). */
+export function specDiagnostics(ws: SpecWorkspace, file: string): readonly Diagnostic[] {
+  const analysis = ws.analyze(file);
+  if (analysis) return analysis.diagnostics;
+  const problem = ws.host.problem?.(file);
+  const at = { line: problem?.line ?? 0, character: problem?.character ?? 0 };
+  return [
+    {
+      range: { start: at, end: at },
+      severity: 'error',
+      message: problem ? `The file is ${problem.what}.` : 'The file cannot be read.',
+      code: problem?.code ?? 'unreadable',
+    },
+  ];
 }
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {

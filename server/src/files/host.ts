@@ -2,12 +2,15 @@
 // fuzzer pass an in-memory one. Keeping it an interface keeps the service free of editor and OS specifics.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readSpec, type TextProblem } from './text';
 
 export type EntryKind = 'file' | 'dir';
 
 export interface SpecHost {
-  /** File contents, or undefined when there is no such readable file. */
+  /** File contents, or undefined when there is no such readable file, or it is not UTF-8 text. */
   readFile(file: string): string | undefined;
+  /** Why `readFile` gives nothing for a file that is there: not valid UTF-8 (where), or not text at all. */
+  problem?(file: string): TextProblem | undefined;
   stat(file: string): EntryKind | undefined;
   /** Entries of a folder (names only), or [] when it cannot be read. */
   readDir(dir: string): readonly { readonly name: string; readonly kind: EntryKind }[];
@@ -19,12 +22,13 @@ export interface SpecHost {
 
 export const nodeHost: SpecHost = {
   readFile(file) {
-    try {
-      // Editors strip a UTF-8 byte-order mark before the text reaches the server; do the same for files on disk.
-      return stripBom(fs.readFileSync(file, 'utf8'));
-    } catch {
-      return undefined;
-    }
+    // Editors strip a UTF-8 byte-order mark before the text reaches the server; decodeSpec does the same.
+    const d = readSpec(file);
+    return d && 'text' in d ? d.text : undefined;
+  },
+  problem(file) {
+    const d = readSpec(file);
+    return d && 'problem' in d ? d.problem : undefined;
   },
   stat(file) {
     try {
@@ -140,6 +144,10 @@ export function confinedHost(inner: SpecHost, roots: () => readonly string[]): S
     readDir: (d) => {
       const p = inside(d);
       return p === undefined ? [] : inner.readDir(p);
+    },
+    problem: (f) => {
+      const p = inside(f);
+      return p === undefined ? undefined : inner.problem?.(p);
     },
     allows,
     realPath: real,

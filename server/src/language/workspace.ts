@@ -188,12 +188,15 @@ export class SpecWorkspace {
         continue;
       }
       if (this.getText(target) === undefined) {
+        const problem = this.host.problem?.(target);
         const what =
           this.host.allows && !this.host.allows(target)
             ? 'is outside the workspace'
-            : this.host.stat(target) === 'dir'
-              ? 'is a folder, not a spec file'
-              : 'does not exist';
+            : problem
+              ? `is ${problem.what}`
+              : this.host.stat(target) === 'dir'
+                ? 'is a folder, not a spec file'
+                : 'does not exist';
         diagnostics.push({ range: b.path.range, severity: 'error', message: `Cannot import '${rel}': it ${what}.`, code: 'missing-import' });
         imports.push({ block: b });
         continue;
