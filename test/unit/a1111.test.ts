@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { createA1111Generator } from '../../server/src/generation/a1111';
 import { GenerationError, type GenerationRequest } from '../../server/src/generation/generator';
 import { settingsFrom } from '../../server/src/generation/settings';
@@ -294,6 +295,36 @@ test('--api-auth: credentials in the URL go in a Basic Authorization header and 
     failsWith(/answered 401/, (e) => assert.ok(!e.message.includes('wrong-pass'), e.message)),
   );
   await assert.rejects(gen().generate(REQ), failsWith(/answered 401/));
+});
+
+test('credentials in the URL reach no message and no report, even when the server echoes them back', async () => {
+  await server.close();
+  server = await startFakeA1111({ auth: 'alice:right-pass', echoAuth: true });
+  const url = server.url.replace('http://', 'http://alice:hunter2pass@');
+  const basic = Buffer.from('alice:hunter2pass').toString('base64');
+  const leaks = (text: string) => ['hunter2pass', basic].filter((s) => text.includes(s));
+  await assert.rejects(
+    gen({ model: 'sd_xl_base_1.0' }, url).generate(REQ),
+    failsWith(/answered 401: Incorrect username or password: got 'Basic \[redacted\]' \(\[redacted\]\)/, (e) => {
+      for (const text of [e.message, e.reason, e.body ?? '', e.stack ?? '']) assert.deepEqual(leaks(text), [], text);
+    }),
+  );
+  await assert.rejects(gen({}, url).generate(REQ), failsWith(/answered 401/, (e) => assert.deepEqual(leaks(e.message + (e.body ?? '')), [])));
+
+  // The same through `wabi run`: its output and the JSON report say what failed, never with what.
+  fs.writeFileSync(path.join(dir, 'leak.wabi'), `generator sd\n  kind  a1111\n  url  ${url}\n  retries  0\ntest "t"\n  generator  sd\n  prompt  a cow\n  seeds  1\n  expect  grain > 0.5\n`);
+  const cli = path.resolve(__dirname, '../../../dist/cli.js');
+  const child = spawn(process.execPath, [cli, 'run', 'leak.wabi', '--reporter', 'json', '--out', 'leak-report', '--no-cache'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 1, output);
+  assert.match(output, /Incorrect username or password: got 'Basic \[redacted\]'/);
+  const report = fs.readFileSync(path.join(dir, 'leak-report', 'wabi-report.json'), 'utf8');
+  assert.match(report, /Incorrect username or password: got 'Basic \[redacted\]'/);
+  assert.deepEqual(leaks(output), [], output);
+  assert.deepEqual(leaks(report), [], report);
 });
 
 test('a missing or malformed url is a clear error', async () => {

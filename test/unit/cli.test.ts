@@ -140,6 +140,66 @@ test('a UTF-8 byte-order mark is ignored by check and kept by fmt', () => {
   }
 });
 
+test('specs are UTF-8: check locates the first invalid byte, fmt leaves undecodable files alone, binaries are one "not a text spec"', async () => {
+  const { default: sharp } = await import('sharp');
+  const latin1 = Buffer.from('generator g\n  kind degrade\n  input x.png\ntest "caf\xe9 cr\xe8me"\n  generator g\n  prompt p\n', 'latin1');
+  const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 40, b: 40 } } }).jpeg().toBuffer();
+  // 4,000 bytes of "binary": text-like bytes with NULs among them, and valid UTF-8 otherwise.
+  const binary = Buffer.alloc(4000, 'ab\0cd\n');
+  // A valid multi-byte character before the bad byte on the same line: the column counts characters.
+  const late = Buffer.concat([Buffer.from('test "t"\n  prompt  caf\u00e9 '), Buffer.from([0xff]), Buffer.from(' ok\n')]);
+  const dir = tempWorkspace({ 'x.png': 'x', 'good.wabi': 'import "lib.wabi"\ntest "t"\n  generator g\n  prompt p\n' });
+  try {
+    fs.writeFileSync(path.join(dir, 'latin1.wabi'), latin1);
+    fs.writeFileSync(path.join(dir, 'lib.wabi'), latin1);
+    fs.writeFileSync(path.join(dir, 'late.wabi'), late);
+    fs.writeFileSync(path.join(dir, 'photo.jpg'), jpeg);
+    fs.writeFileSync(path.join(dir, 'blob.wabi'), binary);
+
+    const one = wabi(['check', 'latin1.wabi'], dir);
+    assert.equal(one.code, 1);
+    assert.equal(
+      one.stdout,
+      'latin1.wabi:4:10 error The file is not valid UTF-8 (byte 0xE9 at line 4, column 10): save it as UTF-8. [not-utf8]\n',
+    );
+    assert.equal(one.stderr, '1 spec file checked: 1 error, 0 warnings.\n');
+    assert.equal(wabi(['check', 'late.wabi'], dir).stdout, 'late.wabi:2:16 error The file is not valid UTF-8 (byte 0xFF at line 2, column 16): save it as UTF-8. [not-utf8]\n');
+
+    const photo = wabi(['check', 'photo.jpg'], dir);
+    assert.equal(photo.code, 1);
+    assert.equal(photo.stdout, 'photo.jpg:1:1 error The file is not a text spec (it looks like a JPEG image). [not-text]\n');
+    assert.equal(wabi(['check', 'blob.wabi'], dir).stdout, 'blob.wabi:1:1 error The file is not a text spec (it holds NUL bytes). [not-text]\n');
+
+    // An import that cannot be decoded is an error at the import, naming where the bad byte is.
+    const imp = wabi(['check', 'good.wabi'], dir);
+    assert.equal(imp.code, 1);
+    assert.equal(
+      imp.stdout,
+      "good.wabi:1:8 error Cannot import 'lib.wabi': it is not valid UTF-8 (byte 0xE9 at line 4, column 10): save it as UTF-8. [missing-import]\n" +
+        "good.wabi:3:13 error Unknown generator 'g'. Define it with a `generator` block or import a file that does. [unknown-generator]\n",
+    );
+
+    // fmt writes nothing it could not decode exactly, says so, and exits 1.
+    for (const args of [['fmt', '.'], ['fmt', '--check', '.']]) {
+      const r = wabi(args, dir);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^blob\.wabi:1:1 error The file is not a text spec \(it holds NUL bytes\); left unchanged\. \[not-text\]$/m);
+      assert.match(r.stderr, /^late\.wabi:2:16 error The file is not valid UTF-8 \(byte 0xFF at line 2, column 16\): save it as UTF-8; left unchanged\. \[not-utf8\]$/m);
+      assert.match(r.stderr, /^latin1\.wabi:4:10 error .*; left unchanged\. \[not-utf8\]$/m);
+      assert.match(r.stderr, /^lib\.wabi:4:10 error .*; left unchanged\. \[not-utf8\]$/m);
+    }
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'latin1.wabi')), latin1);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'lib.wabi')), latin1);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'late.wabi')), late);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'blob.wabi')), binary);
+    const named = wabi(['fmt', 'photo.jpg'], dir);
+    assert.equal(named.code, 1);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'photo.jpg')), jpeg);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('wabi traits --json scores every catalogue trait per image; a bad file gets an error and exit 1', () => {
   const dir = tempWorkspace({ 'broken.png': 'not a png at all' });
   try {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { memoryHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { codeActions, freeText, plainBaseline } from '../../server/src/language/codeActions';
+import { SECRET_KEYS } from '../../server/src/catalogue/schema';
 import type { Diagnostic } from '../../server/src/language/ast';
 import type { CodeAction } from '../../server/src/language/features';
 import { applyEdits, rng } from './helpers/textEdits';
@@ -306,6 +307,82 @@ test('secret-in-spec: replaced by api-key-env, or removed when the block already
   const last = 'generator oa\n  kind  openai\n  model  m\n  api-key-env  MY_KEY\n  secret  abc';
   const l = fixes(last, 'secret-in-spec');
   assert.equal(apply(last, l.actions[0]), 'generator oa\n  kind  openai\n  model  m\n  api-key-env  MY_KEY');
+});
+
+test('secret-in-spec: the fix takes out the whole key and value, for every secret key, value form and block', () => {
+  const SECRET = 'sk-live-0123456789';
+  // Value forms, each as written after the key; every one holds SECRET.
+  const VALUES = [
+    SECRET,
+    `"${SECRET}"`,
+    `"${SECRET} with spaces"`,
+    `"${SECRET}" trailing words`,
+    `"a" "${SECRET}"`,
+    `"${SECRET}`, // unterminated
+    `${SECRET} and more words`,
+    `|\n    ${SECRET}\n    continued`,
+    `\n    ${SECRET}`, // no value on the key's line, the key on the next
+  ];
+  const GENERATOR = 'generator g\n  kind  degrade\n  input  x.png\n';
+  // Blocks the secret may sit in: an openai generator (which takes api-key-env), one that already has it, a
+  // generator kind without keys, a test and defaults. `after` keeps a line after the secret in the block.
+  const BLOCKS: Array<{ name: string; before: string; after: string; replaced: boolean }> = [
+    { name: 'openai', before: 'generator oa\n  kind  openai\n  model  gpt-image-1\n', after: '  timeout  30s\n', replaced: true },
+    { name: 'openai with api-key-env', before: 'generator oa\n  kind  openai\n  api-key-env  MY_KEY\n  model  gpt-image-1\n', after: '  timeout  30s\n', replaced: false },
+    { name: 'comfyui', before: 'generator c\n  kind  comfyui\n  url  http://127.0.0.1:8188\n  workflow  wf.json\n', after: '  retries  1\n', replaced: false },
+    { name: 'test', before: GENERATOR + 'test "t"\n  generator  g\n  prompt  p\n', after: '  expect  grain > 0.5\n', replaced: false },
+    { name: 'defaults', before: GENERATOR + 'defaults\n  generator  g\n', after: '  seeds  1..2\n', replaced: false },
+  ];
+  for (const key of [...SECRET_KEYS, 'API-KEY', 'Token']) {
+    for (const value of VALUES) {
+      for (const b of BLOCKS) {
+        for (const end of [b.after, '']) {
+          const text = `${b.before}  ${key}  ${value}  # a comment\n${end}`;
+          const label = JSON.stringify({ key, value, block: b.name, end });
+          const ws = workspace(text);
+          const all = ws.analyze(FILE)!.diagnostics;
+          const d = all.find((x) => x.code === 'secret-in-spec');
+          assert.ok(d, label);
+          // The editor may echo a diagnostic that covers the key only: the fix must not depend on its range.
+          for (const given of [d, { ...d, range: rng(d.range.start.line, d.range.start.character, d.range.start.character + key.length) }]) {
+            const actions = codeActions(ws, FILE, given.range, [given]);
+            assert.equal(actions.length, 1, label);
+            const fixed = apply(text, actions[0]);
+            assert.ok(!fixed.includes(SECRET), `${label}\n${fixed}`);
+            assert.deepEqual(workspace(fixed).analyze(FILE)!.diagnostics.map((x) => x.code), [], `${label}\n${fixed}`);
+            // A replaced line keeps its comment (unless an unterminated string swallowed it); a removed one goes with it.
+            const comment = b.replaced && !/^"[^"]*$/.test(value);
+            assert.equal(fixed.includes('# a comment'), comment, `${label}\n${fixed}`);
+            assert.ok(fixed.includes(comment ? '  api-key-env OPENAI_API_KEY  # a comment\n' : b.replaced ? '  api-key-env OPENAI_API_KEY\n' : '\n'), `${label}\n${fixed}`);
+            assert.equal(fixed.includes('api-key-env OPENAI_API_KEY'), b.replaced, `${label}\n${fixed}`);
+            assert.ok(fixed.endsWith(end), label);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('secret-in-spec: two secrets in one block become one api-key-env; a key written as api-key-env is offered the variable', () => {
+  const text = 'generator oa\n  kind  openai\n  model  m\n  api-key  sk-abc123\n  token  "sk-def456"\n';
+  let fixed = text;
+  for (let i = 0; i < 2; i++) {
+    const { actions } = fixes(fixed, 'secret-in-spec');
+    fixed = apply(fixed, actions[0]);
+  }
+  assert.equal(fixed, 'generator oa\n  kind  openai\n  model  m\n  api-key-env OPENAI_API_KEY\n');
+  // In either order.
+  const second = fixes(text, 'secret-in-spec', 1);
+  assert.equal(second.actions[0].title, 'Remove the secret');
+  const { actions } = fixes(apply(text, second.actions[0]), 'secret-in-spec');
+  assert.equal(apply(apply(text, second.actions[0]), actions[0]), fixed);
+
+  const asEnv = 'generator oa\n  kind  openai\n  model  m\n  api-key-env  "sk-proj-abcdefghijklmnopqrstuvwxyz012345"\n';
+  const e = fixes(asEnv, 'bad-env');
+  assert.deepEqual(summary(e.actions), [
+    { title: "Change to 'OPENAI_API_KEY'", preferred: true, edits: [{ range: rng(3, 15, 57), newText: 'OPENAI_API_KEY' }] },
+  ]);
+  assert.deepEqual(workspace(apply(asEnv, e.actions[0])).analyze(FILE)!.diagnostics, []);
 });
 
 test('no actions for diagnostics without a fix, nor for an unreadable file', () => {

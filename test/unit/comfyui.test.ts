@@ -392,6 +392,21 @@ test('workflow files are checked at load, with errors that say what to do', () =
   throwsWith(() => load('sdxl.json', 'ftp://host/'), /must start with http:\/\/ or https:\/\//);
 });
 
+test('credentials in a comfyui url are in no error: a bad url, a server that refuses them, one that is down', async () => {
+  const settings = (url: string) => settingsFrom('sdxl', 'comfyui', path.join(dir, 'gen.wabi'), { url, workflow: 'sdxl.json', timeout: '2s', retries: '0' });
+  const clean = (e: unknown) => {
+    assert.ok(e instanceof GenerationError, String(e));
+    for (const text of [e.message, e.stack ?? '']) assert.ok(!text.includes('hunter2') && !text.includes('tok-999'), text);
+    return true;
+  };
+  assert.throws(() => createComfyUIGenerator(settings('http://user:hunter2@exa mple.com:8188')), clean);
+  assert.throws(() => createComfyUIGenerator(settings('ftp://user:hunter2@example.com/?token=tok-999')), clean);
+  await withFake(async (fake) => {
+    await assert.rejects(createComfyUIGenerator(settings(fake.url.replace('http://', 'http://user:hunter2@'))).generate(REQUEST), clean);
+  });
+  await assert.rejects(createComfyUIGenerator(settings('http://user:hunter2@127.0.0.1:9')).generate(REQUEST), clean);
+});
+
 test('identity: URL and a hash of the canonical workflow, without credentials', () => {
   const make = (workflow: string, url = 'http://127.0.0.1:8188/') =>
     createComfyUIGenerator(settingsFrom('sdxl', 'comfyui', path.join(dir, 'gen.wabi'), { url, workflow })).identity;

@@ -52,6 +52,15 @@ async function png(format) {
     setTimeout(() => {}, 60000);
     return;
   }
+  if (mode === 'leak') {
+    // A tool that repeats its credentials when it fails: from the environment and from its own command line.
+    const token = process.env.WABI_TEST_API_TOKEN;
+    process.stderr.write('args: ' + rest.join(' ') + '\\n');
+    process.stderr.write('POST https://user:' + token + '@api.example.com/v1/images?token=' + token + '\\n');
+    process.stderr.write('Authorization: Bearer ' + token + '\\n');
+    process.stderr.write('the key ' + token + ' was refused\\n');
+    log(); process.exit(4);
+  }
   if (mode === 'none') { log(); return; }
   if (mode === 'text') { fs.writeFileSync(out, 'hello'); log(); return; }
   if (mode === 'signal') { process.kill(process.pid, 'SIGSEGV'); }
@@ -186,6 +195,21 @@ test('`cwd` is relative to the spec, and a relative program path is found there'
     gen(tool('ok'), { cwd: 'missing' }).generate(REQ),
     failsWith(/the working folder .*missing \(`cwd`\) does not exist or is not a folder/),
   );
+});
+
+test("a tool that prints its credentials: the error masks them, from the environment and the command line", async () => {
+  const token = 'tok-0123456789abcdef';
+  process.env.WABI_TEST_API_TOKEN = token;
+  try {
+    await assert.rejects(
+      gen(tool('leak', '--api-key cli-secret-98765')).generate(REQ),
+      failsWith(/exited with code 4; it said:\nargs: --api-key \[redacted\]\nPOST https:\/\/\[redacted\]@api\.example\.com\/v1\/images\?token=\[redacted\]\nAuthorization: Bearer \[redacted\]\nthe key \[redacted\] was refused$/, (e) => {
+        for (const text of [e.message, e.stack ?? '']) assert.ok(!text.includes(token) && !text.includes('cli-secret-98765'), text);
+      }),
+    );
+  } finally {
+    delete process.env.WABI_TEST_API_TOKEN;
+  }
 });
 
 test('a non-zero exit fails with the code and the last lines of stderr', async () => {

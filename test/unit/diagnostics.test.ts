@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { confinedHost, memoryHost, nodeHost } from '../../server/src/files/host';
 import { SpecWorkspace } from '../../server/src/language/workspace';
+import { hover } from '../../server/src/language/hover';
+import { complete } from '../../server/src/language/completion';
 import type { Diagnostic } from '../../server/src/language/ast';
 
 const ROOT = path.resolve('/ws');
@@ -298,6 +300,137 @@ test('the editor host reads nothing outside the workspace', () => {
     // The same spec on the command line, where the user chose the files, may import a sibling folder.
     const open = new SpecWorkspace(nodeHost, { roots: [ws] });
     assert.deepEqual(where([...open.analyze(path.join(ws, 'spec.wabi'))!.diagnostics]), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('symbolic links do not get past the workspace: imports, inputs, images, workflows, models, tokenizers, manifests', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-links-')));
+  try {
+    const ws = path.join(dir, 'ws');
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(path.join(ws, 'shots'), { recursive: true });
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'secret.wabi'), 'generator leaked  # TOPSECRET\n  kind degrade\n  input x.png\n');
+    for (const f of ['a.png', 'wf.json', 'm.onnx', 'tok.json', 'manifest.json']) fs.writeFileSync(path.join(outside, f), 'TOPSECRET');
+    fs.writeFileSync(path.join(ws, 'inside.png'), 'x');
+    fs.writeFileSync(path.join(ws, 'shots', 'own.png'), 'x');
+    const link = (name: string, target: string) => fs.symlinkSync(target, path.join(ws, name));
+    link('lib.wabi', path.join(outside, 'secret.wabi')); // a file link, absolute target
+    link('passwd.png', '../outside/a.png'); // a file link, relative target
+    link('far', outside); // a folder link
+    link('wf.json', path.join(outside, 'wf.json'));
+    link('m.onnx', path.join(outside, 'm.onnx'));
+    link('tok.json', path.join(outside, 'tok.json'));
+    link('manifest.json', path.join(outside, 'manifest.json'));
+    link('gone.png', path.join(outside, 'never-written.png')); // dangling, to outside
+    link('near.png', 'inside.png'); // a link that stays inside is fine
+    link('mine', 'shots'); // so is a folder link that stays inside
+    const spec = path.join(ws, 'spec.wabi');
+    fs.writeFileSync(
+      spec,
+      `import "lib.wabi"
+generator g
+  kind      comfyui
+  url       http://127.0.0.1:8188
+  workflow  wf.json
+judge r
+  kind   reward
+  model  far/m.onnx
+judge c
+  kind         clip
+  image-model  m.onnx
+  text-model   near.png
+  tokenizer    tok.json
+judge h
+  kind      reward
+  manifest  manifest.json
+test "t"
+  generator  leaked
+  input      passwd.png
+  images     far/*.png
+  prompt     p
+test "u"
+  generator  g
+  input      gone.png
+  images     mine/*.png
+  prompt     p
+test "v"
+  generator  g
+  input      near.png
+  images     mine/own.png
+  prompt     p
+`,
+    );
+    const expected = [
+      'missing-import@1:8',
+      'outside-workspace@5:13',
+      'outside-workspace@8:10',
+      'outside-workspace@11:16',
+      'outside-workspace@13:16',
+      'outside-workspace@16:13',
+      'unknown-generator@18:14',
+      'outside-workspace@19:14',
+      'outside-workspace@20:14',
+      'outside-workspace@24:14',
+    ];
+    // The workspace root given as it is, and as a link to it: both are resolved before comparing.
+    link('..' + path.sep + 'ws-link', ws);
+    for (const root of [ws, path.join(dir, 'ws-link')]) {
+      const host = confinedHost(nodeHost, () => [root]);
+      const w = new SpecWorkspace(host, { roots: [root] });
+      const file = path.join(root, 'spec.wabi');
+      const ds = w.analyze(file)!.diagnostics;
+      assert.deepEqual(where([...ds]), expected, root);
+      assert.equal(ds[0].message, "Cannot import 'lib.wabi': it is outside the workspace.");
+      assert.equal(ds[7].message, "'passwd.png' is outside the workspace; Wabi reads only files inside it.");
+      assert.equal(ds[8].message, "'far/*.png' is outside the workspace; Wabi reads only files inside it.");
+      // Nothing from outside is read, listed or shown.
+      assert.equal(host.readFile(path.join(root, 'lib.wabi')), undefined);
+      assert.equal(host.readFile(path.join(root, 'far', 'a.png')), undefined);
+      assert.equal(host.stat(path.join(root, 'far')), undefined);
+      assert.deepEqual(host.readDir(path.join(root, 'far')), []);
+      assert.equal(host.stat(path.join(root, 'mine', 'own.png')), 'file');
+      const text = fs.readFileSync(spec, 'utf8');
+      const at = (needle: string) => {
+        const i = text.indexOf(needle);
+        const line = text.slice(0, i).split('\n').length - 1;
+        return { line, character: i - (text.lastIndexOf('\n', i - 1) + 1) };
+      };
+      for (const needle of ['lib.wabi', 'leaked']) {
+        const h = hover(w, file, at(needle));
+        assert.ok(!h || !h.contents.includes('TOPSECRET'), JSON.stringify(h));
+      }
+      const far = `  images     far/`;
+      const line = text.split('\n').indexOf(far + '*.png');
+      assert.deepEqual(complete(w, file, { line, character: far.length }), []);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the editor reports an import it cannot decode as UTF-8, or that is not text, at the import', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-utf8-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'latin1.wabi'), Buffer.from('# r\xe9glages\ngenerator g\n  kind degrade\n', 'latin1'));
+    fs.writeFileSync(path.join(dir, 'nul.wabi'), Buffer.from('generator g\0\n'));
+    fs.writeFileSync(path.join(dir, 'png.wabi'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    fs.writeFileSync(path.join(dir, 'spec.wabi'), 'import "latin1.wabi"\nimport "nul.wabi"\nimport "png.wabi"\n');
+    const ws = new SpecWorkspace(confinedHost(nodeHost, () => [dir]), { roots: [dir] });
+    const ds = ws.analyze(path.join(dir, 'spec.wabi'))!.diagnostics;
+    assert.deepEqual(where([...ds]), ['missing-import@1:8', 'missing-import@2:8', 'missing-import@3:8']);
+    assert.deepEqual(
+      ds.map((d) => d.message),
+      [
+        "Cannot import 'latin1.wabi': it is not valid UTF-8 (byte 0xE9 at line 1, column 4): save it as UTF-8.",
+        "Cannot import 'nul.wabi': it is not a text spec (it holds NUL bytes).",
+        "Cannot import 'png.wabi': it is not a text spec (it looks like a PNG image).",
+      ],
+    );
+    // Nothing undecodable reaches the parser: no replacement characters, no "Unknown block" noise.
+    assert.equal(ws.getText(path.join(dir, 'latin1.wabi')), undefined);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ import sharp from 'sharp';
 import { createFilesGenerator, decodeBase64Image, describeBytes, imageFormat, listImages } from '../../server/src/generation/files';
 import { GenerationError } from '../../server/src/generation/generator';
 import { settingsFrom } from '../../server/src/generation/settings';
+import { mulberry32 } from '../../server/src/generation/degradations';
+import { decodeSpec, firstInvalidUtf8 } from '../../server/src/files/text';
 
 let dir: string;
 let spec: string;
@@ -101,4 +103,57 @@ test('decodeBase64Image: bare base64 or a data URL, and errors that say what cam
 test('describeBytes: text as text, binary as hex, long input cut', () => {
   assert.equal(describeBytes(Buffer.alloc(0)), 'nothing (0 bytes)');
   assert.equal(describeBytes(Buffer.from('x'.repeat(30))), `30 bytes starting "${'x'.repeat(24)}"...`);
+});
+
+test('spec decoding agrees with a fatal UTF-8 decoder on every kind of bad sequence', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const valid = (b: Uint8Array) => {
+    try {
+      fatal.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const cases = [
+    [0xc0, 0xaf], // overlong '/'
+    [0xe0, 0x80, 0xaf], // overlong, 3 bytes
+    [0xed, 0xa0, 0x80], // a UTF-16 surrogate
+    [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+    [0xf5, 0x80, 0x80, 0x80],
+    [0xe2, 0x82], // truncated at the end
+    [0xe2, 0x82, 0x41], // truncated before ASCII
+    [0x80], // a lone continuation byte
+    [0xf0, 0x9f, 0x98, 0x80], // valid: an emoji
+    [0xef, 0xbb, 0xbf, 0x41], // valid: a byte-order mark
+  ];
+  for (const c of cases) {
+    const b = Uint8Array.from([0x61, ...c, 0x62]);
+    assert.equal(firstInvalidUtf8(b) === b.length, valid(b), JSON.stringify(c));
+    if (!valid(b)) assert.equal(firstInvalidUtf8(b), 1, JSON.stringify(c));
+  }
+  // Random bytes weighted towards the interesting ranges: the validator and the decoder always agree, and the bytes
+  // before the first invalid one decode.
+  const rnd = mulberry32(7);
+  const pool = [0x00, 0x0a, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+  for (let k = 0; k < 3000; k++) {
+    const b = Uint8Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => pool[Math.floor(rnd() * pool.length)]);
+    const at = firstInvalidUtf8(b);
+    assert.equal(at === b.length, valid(b), Buffer.from(b).toString('hex'));
+    assert.ok(valid(b.subarray(0, at)), Buffer.from(b).toString('hex'));
+  }
+  // Where a problem is reported: lines by \r\n, \r or \n, columns in UTF-16 units after a byte-order mark.
+  const at = (bytes: number[]) => {
+    const d = decodeSpec(Uint8Array.from(bytes));
+    assert.ok('problem' in d);
+    return [d.problem.code, d.problem.line, d.problem.character];
+  };
+  const utf8 = (s: string) => [...Buffer.from(s)];
+  assert.deepEqual(at([...utf8('\ufeffab'), 0xff]), ['not-utf8', 0, 2]);
+  assert.deepEqual(at([...utf8('a\r\nb\rc\n\u{1f600}x'), 0xe9]), ['not-utf8', 3, 3]);
+  assert.deepEqual(at([0xff, 0xfe, 0x61, 0x00]), ['not-utf8', 0, 0]);
+  assert.deepEqual(at([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00]), ['not-text', 0, 0]);
+  assert.deepEqual(decodeSpec(Uint8Array.from(utf8('\ufefftest "t"\n'))), { text: 'test "t"\n', bom: true });
+  // Text that only starts like an image is still text.
+  assert.ok('text' in decodeSpec(Uint8Array.from(utf8('BM is not a bitmap here, though the line is long enough'))));
 });

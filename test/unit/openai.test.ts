@@ -218,7 +218,7 @@ test('a wrong key: 401, not retried, and the key is in no message even when the 
   await restart({ echoKey: true });
   await assert.rejects(
     gen({}, { env: { OPENAI_API_KEY: wrong } }).generate(REQ),
-    failsWith(/Incorrect API key provided: \[API key\]\./, (e) => assert.ok(!e.message.includes(wrong), e.message)),
+    failsWith(/Incorrect API key provided: \[redacted\]\./, (e) => assert.ok(!e.message.includes(wrong), e.message)),
   );
 });
 

@@ -235,6 +235,14 @@ export const MEASURE_FUNCTIONS: Readonly<Record<string, { readonly judgeKind: st
 /** Setting names that would hold a secret; specs are checked in, so they are refused. */
 export const SECRET_KEYS = ['api-key', 'apikey', 'key', 'token', 'secret', 'password', 'api_key'];
 
+/** Whether a setting name would hold a secret, in any case (`API-KEY`, `Token`). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.includes(key.toLowerCase());
+}
+
+/** The variable an `openai` generator reads its key from when the spec names none with `api-key-env`. */
+export const DEFAULT_KEY_ENV = 'OPENAI_API_KEY';
+
 export function generatorKind(kind: string): KindSpec | undefined {
   return GENERATOR_KINDS.find((k) => k.kind === kind);
 }

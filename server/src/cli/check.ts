@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Diagnostic } from '../language/ast';
 import { nodeHost } from '../files/host';
-import { SpecWorkspace } from '../language/workspace';
+import { SpecWorkspace, specDiagnostics } from '../language/workspace';
 import { parseArgs } from './args';
 import { displayPath, findSpecFiles } from './specFiles';
 
@@ -15,7 +15,7 @@ export interface CheckedFile {
 export function checkFiles(files: readonly string[]): CheckedFile[] {
   const roots = [...new Set(files.map((f) => path.dirname(f)))];
   const ws = new SpecWorkspace(nodeHost, { roots });
-  return files.map((file) => ({ file, diagnostics: ws.analyze(file)?.diagnostics ?? [] }));
+  return files.map((file) => ({ file, diagnostics: specDiagnostics(ws, file) }));
 }
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {

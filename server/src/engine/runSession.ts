@@ -12,7 +12,7 @@ import type { Range } from '../files/location';
 import { nodeHost } from '../files/host';
 import type { Diagnostic } from '../language/ast';
 import { resolveSpec } from '../language/resolve';
-import { SpecWorkspace } from '../language/workspace';
+import { SpecWorkspace, specDiagnostics } from '../language/workspace';
 import type { GeneratorEnvironment } from '../generation/settings';
 import { planTests, type TestPlan } from '../runner/plan';
 import type { RunEvent, RunResult } from '../runner/results';
@@ -123,10 +123,10 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
   const errors: SpecDiagnostic[] = [];
   const plans: TestPlan[] = [];
   for (const file of request.files) {
+    // A spec that cannot be analysed (not UTF-8, not text, unreadable) is an error too, never skipped in silence.
+    for (const d of specDiagnostics(ws, file)) if (d.severity === 'error') errors.push({ file, diagnostic: d });
     const analysis = ws.analyze(file);
-    if (!analysis) continue;
-    for (const d of analysis.diagnostics) if (d.severity === 'error') errors.push({ file, diagnostic: d });
-    if (errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds));
+    if (analysis && errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds));
   }
   if (errors.length > 0) return { status: 'spec-errors', errors };
   const selected = select(plans, request.filter);

@@ -36,6 +36,15 @@ export function segmentRegExp(segment: string): RegExp {
   return new RegExp('^' + re + '$');
 }
 
+/** The folder a pattern starts walking from: its segments before the first one with a wildcard, resolved
+ *  against `base` (`../shots/*.png` walks `../shots`). The whole pattern's folder when it has no wildcard. */
+export function globRoot(base: string, pattern: string): string {
+  const segments = pattern.split('/');
+  const wild = segments.findIndex(isGlobPattern);
+  const fixed = wild < 0 ? segments.slice(0, -1) : segments.slice(0, wild);
+  return path.resolve(base, fixed.join('/') || '.');
+}
+
 export interface GlobOptions {
   /** Stop after this many matches (the language service only needs to know whether there is one). */
   readonly limit?: number;

@@ -7,12 +7,14 @@
 // the web UI, which then generates with whatever model is loaded; so when `model` is set, the generator first asks
 // /sdapi/v1/sd-models whether the server has it and fails with the list if it does not.
 // A server started with --api-auth takes HTTP Basic credentials: give them in the URL (`http://user:pass@host:7860`);
-// they are sent in the Authorization header and left out of messages and the identity.
+// they are sent in the Authorization header and left out of messages (even when the server repeats them) and the
+// identity.
 import * as path from 'node:path';
 import { decodeBase64Image, describeBytes, readInputImage } from './files';
-import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { parseJson, redact, request, type RetryPolicy } from './http';
 import { Limiter } from './limiter';
+import { urlSecrets } from './redact';
 import type { GeneratorSettings } from './settings';
 
 const BACKEND = 'a1111';
@@ -153,7 +155,8 @@ export function createA1111Generator(settings: GeneratorSettings, options: Backe
     kind: 'a1111',
     identity: `a1111:${safeUrl(url)} model=${model ?? ''} sampler=${sampler ?? ''}`,
     generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
-      return limiter.run(() => generateOnce(req, signal).catch((e: unknown) => Promise.reject(asBackendError(e))));
+      // The request layer masks what it sent; this also covers errors made here from an answer's text.
+      return limiter.run(() => generateOnce(req, signal).catch((e: unknown) => Promise.reject(withoutSecrets(asBackendError(e), urlSecrets(url), BACKEND))));
     },
   };
 }

@@ -17,8 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BackendOptions } from './a1111';
 import { describeBytes, imageFormat } from './files';
-import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { Limiter } from './limiter';
+import { commandLineSecrets, environmentSecrets } from './redact';
 import type { GeneratorSettings } from './settings';
 
 const BACKEND = 'command';
@@ -88,6 +89,11 @@ function tokenize(text: string): string[] {
 
 const unescapeBraces = (s: string) => s.replace(/\uE000/g, '{').replace(/\uE001/g, '}');
 
+/** `text` split by the rules above, placeholders left as written. */
+function splitCommandLine(text: string): string[] {
+  return tokenize(text).map(unescapeBraces);
+}
+
 /** The argument vector for one run: `run` split by the rules above (CommandLineError on an unterminated quote),
  *  then each placeholder replaced within its argument. */
 export function expandCommandLine(run: string, values: Readonly<Record<Placeholder, string>>): string[] {
@@ -152,29 +158,43 @@ export function createCommandGenerator(settings: GeneratorSettings, options: Bac
     }
   };
 
+  /** The credentials the program gets, in its environment and on its command line: what it prints when it fails
+   *  is shown with them masked (every credential form is masked anyway, as in any GenerationError). */
+  const secrets = (): string[] => {
+    let argv: string[] = [];
+    try {
+      argv = splitCommandLine(run);
+    } catch {
+      // an unsplittable `run` is its own error
+    }
+    return [...environmentSecrets(process.env), ...commandLineSecrets(argv)];
+  };
+
   return {
     name: settings.name,
     kind: 'command',
     identity: `command:${run} cwd=${cwd}`,
     generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
-      return limiter.run(async () => {
-        if (!run.trim()) throw new GenerationError(BACKEND, 'no `run`: give the command line that makes one image');
-        const stat = await fs.promises.stat(cwd).catch(() => undefined);
-        if (!stat?.isDirectory()) throw new GenerationError(BACKEND, `the working folder ${cwd} (\`cwd\`) does not exist or is not a folder`);
-        const attempts = retries + 1;
-        for (let n = 1; ; n++) {
-          if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
-          try {
-            return await attempt(req, signal);
-          } catch (e) {
-            if (!(e instanceof GenerationError)) throw new GenerationError(BACKEND, e instanceof Error ? e.message : String(e));
-            if (!e.retryable || n >= attempts || signal?.aborted) {
-              throw n > 1 ? new GenerationError(BACKEND, `${e.reason} (after ${n} attempts)`, false, e.status) : e;
+      return limiter
+        .run(async () => {
+          if (!run.trim()) throw new GenerationError(BACKEND, 'no `run`: give the command line that makes one image');
+          const stat = await fs.promises.stat(cwd).catch(() => undefined);
+          if (!stat?.isDirectory()) throw new GenerationError(BACKEND, `the working folder ${cwd} (\`cwd\`) does not exist or is not a folder`);
+          const attempts = retries + 1;
+          for (let n = 1; ; n++) {
+            if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
+            try {
+              return await attempt(req, signal);
+            } catch (e) {
+              if (!(e instanceof GenerationError)) throw new GenerationError(BACKEND, e instanceof Error ? e.message : String(e));
+              if (!e.retryable || n >= attempts || signal?.aborted) {
+                throw n > 1 ? new GenerationError(BACKEND, `${e.reason} (after ${n} attempts)`, false, e.status) : e;
+              }
+              await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** (n - 1)), signal);
             }
-            await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** (n - 1)), signal);
           }
-        }
-      });
+        })
+        .catch((e: unknown) => Promise.reject(withoutSecrets(e, secrets(), BACKEND)));
     },
   };
 }

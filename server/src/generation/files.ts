@@ -1,12 +1,15 @@
 // The `files` kind: tests score images that already exist, matched by their `images` glob. Nothing is generated.
-// Also home to the image sniffing the generating backends share: a backend's answer counts only when its bytes
-// start like an image file.
+// Also home to the image checks the generating backends share: a backend's answer counts only when its bytes
+// start like an image file (imageFormat, from files/imageFormat, which spec reading uses too).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from '../files/glob';
 import { nodeHost } from '../files/host';
+import { imageFormat } from '../files/imageFormat';
 import { GenerationError, type Generator } from './generator';
 import type { GeneratorSettings } from './settings';
+
+export { imageFormat };
 
 /** Extensions the scorer decodes (sharp/libvips without ImageMagick). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif']);
@@ -38,24 +41,6 @@ export function createFilesGenerator(settings: GeneratorSettings): FilesGenerato
       throw new GenerationError('files', 'this generator does not generate: give the test `images` (a glob of existing images) to score instead');
     },
   };
-}
-
-/** The format an encoded image's first bytes announce, or undefined when they are not an image's. */
-export function imageFormat(bytes: Uint8Array): string | undefined {
-  const b = bytes;
-  const at = (i: number, s: string) => b.length >= i + s.length && [...s].every((c, k) => b[i + k] === c.charCodeAt(0));
-  if (b.length >= 8 && b[0] === 0x89 && at(1, 'PNG\r\n\x1a\n')) return 'png';
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'webp';
-  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'gif';
-  if (at(0, 'II*\0') || at(0, 'MM\0*')) return 'tiff';
-  if (at(4, 'ftyp')) {
-    const brand = String.fromCharCode(...b.subarray(8, 12));
-    if (brand === 'avif' || brand === 'avis') return 'avif';
-    if (['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1'].includes(brand)) return 'heif';
-  }
-  if (at(0, 'BM') && b.length >= 26) return 'bmp';
-  return undefined;
 }
 
 /** What the start of some bytes looks like, for an error message about a payload that is not an image. */

@@ -1,6 +1,7 @@
 // The contract every generation backend meets. A generator makes images and never judges them; the runner
 // (which knows tests, seeds and expectations) adds that context to errors and decides what to cache.
 import type { TraitName } from '../catalogue/traits';
+import { redactSecrets } from './redact';
 
 export interface GenerationRequest {
   readonly prompt: string;
@@ -36,17 +37,35 @@ export interface Generator {
   close?(): Promise<void>;
 }
 
-/** A generation that failed, saying which backend and why, and whether trying again may help. */
+/** A generation that failed, saying which backend and why, and whether trying again may help. Its reason and body
+ *  pass through redactSecrets, so no credential in them reaches a message, a log or a report. */
 export class GenerationError extends Error {
+  readonly reason: string;
+  /** The body of an HTTP error answer (up to 64 KiB), for backends whose servers explain errors there. */
+  readonly body?: string;
+
   constructor(
     readonly backend: string,
-    readonly reason: string,
+    reason: string,
     readonly retryable = false,
     readonly status?: number,
-    /** The body of an HTTP error answer (up to 64 KiB), for backends whose servers explain errors there. */
-    readonly body?: string,
+    body?: string,
   ) {
-    super(`${backend}: ${reason}`);
+    const safe = redactSecrets(reason);
+    super(`${backend}: ${safe}`);
     this.name = 'GenerationError';
+    this.reason = safe;
+    if (body !== undefined) this.body = redactSecrets(body);
   }
+}
+
+/** The error `e` (a GenerationError or anything thrown) as a GenerationError of `backend` (when it names none
+ *  itself) with the `known` secrets masked too: for code that knows a key, a password or a request's headers. */
+export function withoutSecrets(e: unknown, known: readonly string[], backend: string): GenerationError {
+  if (e instanceof GenerationError) {
+    const reason = redactSecrets(e.reason, known);
+    const body = e.body === undefined ? undefined : redactSecrets(e.body, known);
+    return reason === e.reason && body === e.body ? e : new GenerationError(e.backend, reason, e.retryable, e.status, body);
+  }
+  return new GenerationError(backend, redactSecrets(e instanceof Error ? e.message : String(e), known));
 }

@@ -1,6 +1,7 @@
 // HTTP for generation backends: a timeout per attempt, retries with exponential backoff and jitter on 429, 5xx
 // and dropped connections (honouring Retry-After), cancellation, and errors that say what the server did.
-import { GenerationError } from './generator';
+import { GenerationError, withoutSecrets } from './generator';
+import { requestSecrets } from './redact';
 
 export interface RetryPolicy {
   /** Milliseconds one attempt may take, body included. */
@@ -22,8 +23,19 @@ const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 
 /** Performs a request with retries. Non-retryable HTTP errors (400, 401, 404...) throw at once with the
- *  server's message; retryable ones throw after the last retry with how many attempts were made. */
+ *  server's message; retryable ones throw after the last retry with how many attempts were made. No error carries
+ *  the request's credentials (its Authorization and key headers, the URL's password and key parameters), even
+ *  when the server repeats them in its answer: beyond the forms every GenerationError masks, their exact values
+ *  are masked too. */
 export async function request(backend: string, url: string, init: RequestInit, policy: RetryPolicy, signal?: AbortSignal): Promise<HttpResponse> {
+  try {
+    return await withRetries(backend, url, init, policy, signal);
+  } catch (e) {
+    throw withoutSecrets(e, requestSecrets(url, init.headers), backend);
+  }
+}
+
+async function withRetries(backend: string, url: string, init: RequestInit, policy: RetryPolicy, signal?: AbortSignal): Promise<HttpResponse> {
   const attempts = policy.retries + 1;
   let last: GenerationError | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -146,7 +158,8 @@ function scrub(message: string, url: string): string {
   return message.split(url).join(redact(url));
 }
 
-/** URLs in messages lose any credentials and query string (keys sometimes travel there). */
+/** A URL as messages and identities show it: without credentials and query string (keys sometimes travel there).
+ *  Free text goes through redactSecrets instead (every GenerationError does), which keeps what is not a secret. */
 export function redact(url: string): string {
   try {
     const u = new URL(url);

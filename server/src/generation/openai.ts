@@ -14,7 +14,7 @@
 // removed from any error text (some servers echo it).
 import type { BackendOptions } from './a1111';
 import { decodeBase64Image, describeBytes, imageFormat, readInputImage } from './files';
-import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { parseJson, redact, request, type HttpResponse, type RetryPolicy } from './http';
 import { Limiter } from './limiter';
 import type { GeneratorEnvironment, GeneratorSettings } from './settings';
@@ -158,14 +158,10 @@ export function createOpenAIGenerator(settings: GeneratorSettings, env: Generato
   };
 }
 
-/** The same error with every occurrence of the key masked. */
+/** The same error with every occurrence of the key masked (and every credential form, as in any GenerationError). */
 function withoutKey(e: unknown, key: string): GenerationError {
-  const mask = (s: string) => (key.length >= 4 ? s.split(key).join('[API key]') : s);
-  if (e instanceof GenerationError) {
-    const reason = mask(e.reason);
-    return reason === e.reason && e.backend === BACKEND ? e : new GenerationError(BACKEND, reason, e.retryable, e.status);
-  }
-  return new GenerationError(BACKEND, mask(e instanceof Error ? e.message : String(e)));
+  const safe = withoutSecrets(e, [key], BACKEND);
+  return safe.backend === BACKEND ? safe : new GenerationError(BACKEND, safe.reason, safe.retryable, safe.status, safe.body);
 }
 
 async function readInput(file: string): Promise<{ bytes: Buffer; type: string; name: string }> {

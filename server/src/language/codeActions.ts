@@ -2,9 +2,11 @@
 // what it needs from the diagnostic's `suggestions` and `data` (falling back to a fresh analysis of the file
 // when the editor dropped them), and returns plain text edits.
 import {
+  DEFAULT_KEY_ENV,
   GENERATOR_KINDS,
   JUDGE_KINDS,
   generatorKind,
+  isSecretKey,
   judgeKind,
   type KeySpec,
   type KindSpec,
@@ -12,7 +14,8 @@ import {
 import type { Block, Diagnostic, Range, TestBlock } from './ast';
 import { comparePositions } from './ast';
 import type { CodeAction, TextEdit } from './features';
-import { lineBreakOf, quote, splitLines } from './lexer';
+import { lineBreakOf, quote, shapeLine, splitLines } from './lexer';
+import { secretContinuation } from './validate';
 import type { Analysis } from './analysis';
 import type { SpecWorkspace } from './workspace';
 
@@ -25,8 +28,10 @@ import type { SpecWorkspace } from './workspace';
  * - `missing-prompt`: add a `prompt` line under the test header, the test's name as a first draft;
  * - `missing-kind`: one action per kind, adding `kind X` under the header;
  * - `missing-setting`: add the missing required settings with placeholder values;
- * - `secret-in-spec`: replace the secret with `api-key-env OPENAI_API_KEY` (or delete it when the block
- *   already names an `api-key-env`).
+ * - `secret-in-spec`: replace the whole setting, key and value (quoted, with trailing words, or a `|` block's
+ *   lines), with `api-key-env OPENAI_API_KEY` in a generator that reads one; delete it when the block already
+ *   names an `api-key-env`, an earlier secret in it becomes one, or the block reads no key. Found from the line
+ *   of the diagnostic, not its range, which an editor may echo cut short.
  */
 export function codeActions(ws: SpecWorkspace, file: string, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const analysis = ws.analyze(file);
@@ -235,17 +240,31 @@ function addSettings(ctx: Context, d: Diagnostic): CodeAction[] {
 }
 
 function removeSecret(ctx: Context, d: Diagnostic): CodeAction[] {
-  const block = ctx.blockAround(d.range.start.line);
-  if (block?.properties.some((p) => p.key.text === 'api-key-env')) {
-    const first = d.range.start.line;
-    const last = d.range.end.line;
+  const line = d.range.start.line;
+  const block = ctx.blockAround(line);
+  const props = block?.properties ?? [];
+  const i = props.findIndex((p) => p.key.range.start.line === line && isSecretKey(p.key.text));
+  if (!block || i < 0) return [];
+  const p = props[i];
+  // Its value's lines: the continuation lines the checks count as the secret's, and a multi-line value's.
+  const last = Math.max(props[i + secretContinuation(props, i)].range.end.line, p.range.end.line);
+  const hasEnv = props.some((q) => q.key.text === 'api-key-env');
+  const earlier = props.slice(0, i).some((q) => isSecretKey(q.key.text));
+  const kindProp = props.find((q) => q.key.text === 'kind');
+  const kind = block.kind === 'generator' && kindProp?.value.type === 'word' ? generatorKind(kindProp.value.text) : undefined;
+  // A generator of no known kind yet may become one that reads a key; a known kind must have the setting.
+  const readsKey = block.kind === 'generator' && (!kind || kind.settings.some((k) => k.key === 'api-key-env'));
+  if (hasEnv || earlier || !readsKey) {
     const edit: TextEdit =
       last + 1 < ctx.lines.length
-        ? { range: { start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } }, newText: '' }
-        : first > 0
-          ? { range: { start: { line: first - 1, character: ctx.lines[first - 1].length }, end: { line: last, character: ctx.lines[last].length } }, newText: '' }
-          : { range: { start: { line: first, character: 0 }, end: { line: last, character: ctx.lines[last].length } }, newText: '' };
-    return [ctx.action('Remove the secret (the key comes from api-key-env)', d, [edit], true)];
+        ? { range: { start: { line, character: 0 }, end: { line: last + 1, character: 0 } }, newText: '' }
+        : line > 0
+          ? { range: { start: { line: line - 1, character: ctx.lines[line - 1].length }, end: { line: last, character: ctx.lines[last].length } }, newText: '' }
+          : { range: { start: { line, character: 0 }, end: { line: last, character: ctx.lines[last].length } }, newText: '' };
+    return [ctx.action(hasEnv ? 'Remove the secret (the key comes from api-key-env)' : 'Remove the secret', d, [edit], true)];
   }
-  return [ctx.action("Replace with 'api-key-env OPENAI_API_KEY'", d, [{ range: d.range, newText: 'api-key-env OPENAI_API_KEY' }], true)];
+  // Everything from the key to the end of the value's last line, less a trailing comment.
+  const end = { line: last, character: shapeLine(ctx.lines[last]).contentEnd };
+  const newText = `api-key-env ${DEFAULT_KEY_ENV}`;
+  return [ctx.action(`Replace with '${newText}'`, d, [{ range: { start: p.key.range.start, end }, newText }], true)];
 }

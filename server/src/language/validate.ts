@@ -9,10 +9,11 @@ import {
   JUDGE_KIND_KEY,
   JUDGE_KINDS,
   MANIFEST_KEY,
+  DEFAULT_KEY_ENV,
   MEASURE_FUNCTIONS,
-  SECRET_KEYS,
   TEST_KEYS,
   generatorKind,
+  isSecretKey,
   judgeKind,
   type KeySpec,
   type KindSpec,
@@ -20,7 +21,7 @@ import {
 import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
 import { MAX_SEED, MAX_SEEDS, typedValue } from '../catalogue/values';
-import { glob, isGlobPattern } from '../files/glob';
+import { glob, globRoot, isGlobPattern } from '../files/glob';
 import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
@@ -177,7 +178,7 @@ class Validator {
     }
     if (!spec) {
       // Without a known kind, only check what needs no kind: secrets and values' own shapes.
-      for (const p of b.properties) if (p.key.text !== 'kind') this.secret(p);
+      for (let i = 0; i < b.properties.length; i++) if (b.properties[i].key.text !== 'kind') i += Math.max(0, this.secret(b.properties, i));
       if (kindProp?.value.type === 'missing') this.report(kindProp.key.range, 'error', "'kind' needs a value.", 'missing-value');
       return;
     }
@@ -200,15 +201,19 @@ class Validator {
     }
   }
 
-  private secret(p: Property): boolean {
-    if (!SECRET_KEYS.includes(p.key.text.toLowerCase())) return false;
+  /** Reports props[i] when its key would hold a secret, and returns how many of the properties after it are its
+   *  value's lines (a `|` or empty value followed by deeper-indented lines); -1 when it is no secret. */
+  private secret(props: readonly Property[], i: number): number {
+    const p = props[i];
+    if (!isSecretKey(p.key.text)) return -1;
+    const more = secretContinuation(props, i);
     this.report(
-      p.range,
+      { start: p.range.start, end: props[i + more].range.end },
       'error',
       `Never put secrets in a spec: use \`api-key-env NAME\` and keep the key in that environment variable or the editor's secret storage.`,
       'secret-in-spec',
     );
-    return true;
+    return more;
   }
 
   // ---- properties -----------------------------------------------------------------------------------------
@@ -216,10 +221,15 @@ class Validator {
   private properties(props: readonly Property[], keys: readonly KeySpec[], where?: string): void {
     const seen = new Map<string, Property>();
     const byKey = keyIndex(keys);
-    for (const p of props) {
+    for (let i = 0; i < props.length; i++) {
+      const p = props[i];
       const spec = byKey.get(p.key.text);
       if (!spec) {
-        if (this.secret(p)) continue;
+        const more = this.secret(props, i);
+        if (more >= 0) {
+          i += more;
+          continue;
+        }
         const s = closest(p.key.text, keys.map((k) => k.key));
         this.report(
           p.key.range,
@@ -262,7 +272,14 @@ class Validator {
         return;
       case 'env':
         if (v.type === 'word' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.text)) {
-          this.report(v.range, 'error', `'${v.text}' is not an environment variable name${/^sk-|^[A-Za-z0-9_-]{30,}$/.test(v.text) ? ' (it looks like a key itself: never put keys in a spec)' : ''}.`, 'bad-env');
+          const key = /^sk-|^[A-Za-z0-9_-]{30,}$/.test(v.text);
+          this.report(
+            v.range,
+            'error',
+            `'${v.text}' is not an environment variable name${key ? ' (it looks like a key itself: never put keys in a spec)' : ''}.`,
+            'bad-env',
+            key ? { suggestions: [DEFAULT_KEY_ENV] } : {},
+          );
         }
         return;
       case 'enum':
@@ -354,12 +371,16 @@ class Validator {
     const abs = this.resolvePath(rel);
     const kind = this.ctx.stat(abs);
     if (kind === want) return;
-    if (this.ctx.host.allows && !this.ctx.host.allows(abs)) {
-      this.report(range, 'error', `'${rel}' is outside the workspace; Wabi reads only files inside it.`, 'outside-workspace');
+    if (this.outside(abs)) {
+      this.report(range, 'error', outsideMessage(rel), 'outside-workspace');
       return;
     }
     const message = kind ? `'${rel}' is a ${kind === 'dir' ? 'folder' : 'file'}, not a ${want === 'dir' ? 'folder' : 'file'}.` : `'${rel}' does not exist (relative to this spec).`;
     this.report(range, 'error', message, 'missing-file');
+  }
+
+  private outside(abs: string): boolean {
+    return this.ctx.host.allows !== undefined && !this.ctx.host.allows(abs);
   }
 
   /** path.resolve is costly next to everything else here, and a spec names the same few files many times. */
@@ -379,7 +400,10 @@ class Validator {
       return;
     }
     if (glob(this.ctx.host, this.ctx.dir, pattern, { limit: 1, maxVisits: 5000 }).length === 0) {
-      this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
+      // A pattern whose fixed folder is outside (`../shots/*.png`, or a link out of the workspace) matches
+      // nothing because nothing there may be read: say so rather than that nothing is there.
+      if (this.outside(globRoot(this.ctx.dir, pattern))) this.report(range, 'error', outsideMessage(pattern), 'outside-workspace');
+      else this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
     }
   }
 
@@ -572,4 +596,19 @@ function keyIndex(keys: readonly KeySpec[]): Map<string, KeySpec> {
     KEY_INDEX.set(keys, index);
   }
   return index;
+}
+
+function outsideMessage(rel: string): string {
+  return `'${rel}' is outside the workspace; Wabi reads only files inside it.`;
+}
+
+/** How many properties after the secret props[i] are lines of its value: with `|` or no value on its own line, the
+ *  deeper-indented lines that follow (the parser reads them as properties, as a secret key has no text shape). */
+export function secretContinuation(props: readonly Property[], i: number): number {
+  const p = props[i];
+  const v = p.value;
+  if (!(v.type === 'missing' || (v.type === 'word' && !v.quoted && v.text === '|'))) return 0;
+  let n = 0;
+  while (i + n + 1 < props.length && props[i + n + 1].indent > p.indent) n++;
+  return n;
 }

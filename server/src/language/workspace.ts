@@ -188,12 +188,15 @@ export class SpecWorkspace {
         continue;
       }
       if (this.getText(target) === undefined) {
+        const problem = this.host.problem?.(target);
         const what =
           this.host.allows && !this.host.allows(target)
             ? 'is outside the workspace'
-            : this.host.stat(target) === 'dir'
-              ? 'is a folder, not a spec file'
-              : 'does not exist';
+            : problem
+              ? `is ${problem.what}`
+              : this.host.stat(target) === 'dir'
+                ? 'is a folder, not a spec file'
+                : 'does not exist';
         diagnostics.push({ range: b.path.range, severity: 'error', message: `Cannot import '${rel}': it ${what}.`, code: 'missing-import' });
         imports.push({ block: b });
         continue;
@@ -275,4 +278,21 @@ export function ownDefinitions(file: string, parsedFile: SpecFile): Definition[]
     }
   }
   return out;
+}
+
+/** A spec's diagnostics; for a file that cannot be analysed, the one error saying why (not UTF-8, with where its
+ *  first bad byte is; not text at all; unreadable). */
+export function specDiagnostics(ws: SpecWorkspace, file: string): readonly Diagnostic[] {
+  const analysis = ws.analyze(file);
+  if (analysis) return analysis.diagnostics;
+  const problem = ws.host.problem?.(file);
+  const at = { line: problem?.line ?? 0, character: problem?.character ?? 0 };
+  return [
+    {
+      range: { start: at, end: at },
+      severity: 'error',
+      message: problem ? `The file is ${problem.what}.` : 'The file cannot be read.',
+      code: problem?.code ?? 'unreadable',
+    },
+  ];
 }

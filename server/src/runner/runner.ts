@@ -9,6 +9,7 @@ import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
+import { redactSecrets } from '../generation/redact';
 import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
 import type { MeasureSpec } from '../language/resolved';
 import { displayPath } from '../files/paths';
@@ -188,7 +189,8 @@ class Run {
       return { ...base, verdict: decision.verdict, reasons: decision.reasons, passRate: decision.passRate, expectations: decision.expectations, images, durationMs: Date.now() - t0 };
     } catch (e) {
       if (this.options.signal?.aborted) return 'cancelled';
-      const reason = e instanceof Error ? e.message : String(e);
+      // Generation errors are redacted where they are made; judges' and scoring's errors pass here too.
+      const reason = redactSecrets(e instanceof Error ? e.message : String(e));
       return { ...base, verdict: 'error', reasons: [reason], passRate: { passed: 0, total: plan.seeds.length, required: 0 }, expectations: [], images, durationMs: Date.now() - t0 };
     } finally {
       stop.abort();

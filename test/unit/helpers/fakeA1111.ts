@@ -9,7 +9,7 @@
 //  - the answer is {images: [base64 PNG], parameters: the request, info: a JSON string with seed, sampler,
 //    sd_model_name...};
 //  - GET /sdapi/v1/sd-models lists checkpoints {title, model_name, hash, sha256, filename, config};
-//  - with --api-auth, HTTP Basic credentials are required (401 otherwise).
+//  - with --api-auth, HTTP Basic credentials are required (401 otherwise; with echoAuth the 401 repeats them).
 // The image is a solid PNG of the requested size whose colour encodes the seed (txt2img), mixed with the init
 // image's mean colour by denoising_strength (img2img), so tests can see what arrived.
 import { FakeServer, meanColour, mix, seedColour, solidPng, type Answer, type Fault, type RecordedRequest, type Rgb } from './fakeHttp';
@@ -33,6 +33,8 @@ export interface FakeA1111Options {
   readonly samplers?: readonly string[];
   /** `user:password`, as given to --api-auth. */
   readonly auth?: string;
+  /** A careless server (or the proxy in front of it) that echoes the credentials it was given in its 401. */
+  readonly echoAuth?: boolean;
   /** Answer 404 for /sdapi/v1/sd-models, like a fork without it. */
   readonly noModelList?: boolean;
 }
@@ -63,7 +65,9 @@ export class FakeA1111 extends FakeServer {
       const header = req.headers.authorization;
       if (!header) return { status: 401, body: { detail: 'Not authenticated' }, headers: { 'www-authenticate': 'Basic' } };
       const given = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-      if (given !== this.options.auth) return httpException(401, 'Incorrect username or password');
+      if (given !== this.options.auth) {
+        return httpException(401, this.options.echoAuth ? `Incorrect username or password: got '${header}' (${given}) for ${req.path}` : 'Incorrect username or password');
+      }
     }
     if (req.method === 'GET' && req.path === '/sdapi/v1/sd-models') {
       if (this.options.noModelList) return { status: 404, body: { detail: 'Not Found' } };
