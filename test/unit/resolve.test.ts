@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { memoryHost, nodeHost } from '../../server/src/files/host';
 import { planTests } from '../../server/src/runner/plan';
 import { hover } from '../../server/src/language/hover';
+import { documentSymbols } from '../../server/src/language/symbols';
 import { resolveSpec } from '../../server/src/language/resolve';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 
@@ -180,4 +181,16 @@ test("an images test under a files generator finds its images in the generator's
   }
   const plain = resolved('test "here"\n  images *.jpg\n  expect grain >= 0\n', { 'c.jpg': 'x' }).spec.tests[0];
   assert.equal(plain.imagesDir, ROOT, "without one, the spec's folder");
+});
+
+test("a generator's kind set twice: the definition, its checks, the resolved generator, hover and the outline all take the later", () => {
+  const text = 'generator g\n  kind degrade\n  kind comfyui\n  url http://127.0.0.1:8188\n  workflow wf.json\ntest "t"\n  generator g\n  prompt p\n  expect grain >= 0.5\n';
+  const { ws, analysis, spec } = resolved(text, { 'wf.json': '{}' });
+  const dup = analysis.diagnostics.filter((d) => d.code === 'duplicate-key');
+  assert.deepEqual(dup.map((d) => d.range.start.line), [2]);
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), [], 'checked as comfyui: url and workflow are its settings, and degrade would need an input');
+  assert.equal(analysis.visible.get('g')?.type, 'comfyui');
+  assert.equal(spec.tests[0].generator?.kind, 'comfyui');
+  assert.match(hover(ws, SPEC, { line: 6, character: 12 })!.contents, /comfyui/);
+  assert.equal(documentSymbols(analysis)[0].detail, 'comfyui');
 });

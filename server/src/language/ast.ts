@@ -183,3 +183,11 @@ export function comparePositions(a: Position, b: Position): number {
 export function containsPosition(r: Range, p: Position): boolean {
   return comparePositions(r.start, p) <= 0 && comparePositions(p, r.end) <= 0;
 }
+
+/** A block's setting of `key`: its last line with a value. A later line wins, as the checker warns, so everything
+ *  that reads a setting (resolved specs, definitions' kinds, hover, outline, quick fixes) reads this one. */
+export function lastSetting(block: { readonly properties: readonly Property[] }, key: string): Property | undefined {
+  const props = block.properties;
+  for (let i = props.length - 1; i >= 0; i--) if (props[i].key.text === key && props[i].value.type !== 'missing') return props[i];
+  return undefined;
+}

@@ -12,6 +12,7 @@ import {
   type KindSpec,
 } from '../catalogue/schema';
 import type { Block, Diagnostic, Range, TestBlock } from './ast';
+import { lastSetting } from './ast';
 import { comparePositions } from './ast';
 import type { CodeAction, TextEdit } from './features';
 import { lineBreakOf, quote, shapeLine, splitLines } from './lexer';
@@ -221,7 +222,7 @@ function placeholder(ctx: Context, kind: KindSpec, key: KeySpec): string {
 function addSettings(ctx: Context, d: Diagnostic): CodeAction[] {
   const block = ctx.blockWithHeader(d.range);
   if (!block || (block.kind !== 'generator' && block.kind !== 'judge')) return [];
-  const kindProp = block.properties.find((p) => p.key.text === 'kind');
+  const kindProp = lastSetting(block, 'kind');
   const kindName = kindProp?.value.type === 'word' ? kindProp.value.text : '';
   const kind = block.kind === 'generator' ? generatorKind(kindName) : judgeKind(kindName);
   if (!kind) return [];
@@ -250,7 +251,7 @@ function removeSecret(ctx: Context, d: Diagnostic): CodeAction[] {
   const last = Math.max(props[i + secretContinuation(props, i)].range.end.line, p.range.end.line);
   const hasEnv = props.some((q) => q.key.text === 'api-key-env');
   const earlier = props.slice(0, i).some((q) => isSecretKey(q.key.text));
-  const kindProp = props.find((q) => q.key.text === 'kind');
+  const kindProp = lastSetting(block, 'kind');
   const kind = block.kind === 'generator' && kindProp?.value.type === 'word' ? generatorKind(kindProp.value.text) : undefined;
   // A generator of no known kind yet may become one that reads a key; a known kind must have the setting.
   const readsKey = block.kind === 'generator' && (!kind || kind.settings.some((k) => k.key === 'api-key-env'));

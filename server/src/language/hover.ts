@@ -28,7 +28,8 @@ import type { Block, Expectation, Measure, Position, Property, Range, SpecFile, 
 import type { Hover } from './features';
 import { requiredSeeds } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
-import { effectiveSetting, lastSetting } from './resolve';
+import { lastSetting } from './ast';
+import { effectiveSetting } from './resolve';
 import type { SpecWorkspace } from './workspace';
 import { ownDefinitions } from './workspace';
 
@@ -103,7 +104,7 @@ export function keySpecsFor(block: Block): readonly KeySpec[] {
 /** The kind spec of a generator or judge block, from its `kind` property. */
 export function kindOf(block: Block): KindSpec | undefined {
   if (block.kind !== 'generator' && block.kind !== 'judge') return undefined;
-  const p = block.properties.find((q) => q.key.text === 'kind');
+  const p = lastSetting(block, 'kind');
   if (!p || p.value.type !== 'word') return undefined;
   return block.kind === 'generator' ? generatorKind(p.value.text) : judgeKind(p.value.text);
 }

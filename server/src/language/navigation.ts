@@ -6,6 +6,7 @@
 // different set of specs) are two symbols, and a duplicate definition in one file is not the first one.
 import * as path from 'node:path';
 import type { Position, Range } from './ast';
+import { lastSetting } from './ast';
 import { containsPosition, comparePositions } from './ast';
 import type { Location, RenameResult, TextEdit } from './features';
 import { scanDefinitionName, splitLines } from './lexer';
@@ -77,7 +78,7 @@ export function definition(ws: SpecWorkspace, file: string, pos: Position): Loca
       const c = p.value.expect.comparand;
       if (c?.type !== 'relative' || !containsPosition(c.ref.range, pos)) continue;
       const ref = c.ref.text;
-      const target = [...test.properties].reverse().find((q) => q.key.text === ref && q.value.type !== 'missing');
+      const target = lastSetting(test, ref);
       return target ? [location(analysis.path, target.range)] : [];
     }
   }

@@ -7,7 +7,7 @@ import { generatorKind, GENERATOR_KIND_KEY } from '../catalogue/schema';
 import { isTraitName, type TraitName } from '../catalogue/traits';
 import { MAX_SEEDS, requiredSeeds, typedValue } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
-import type { Block, Comparand, Expectation, GeneratorBlock, JudgeBlock, Measure, Property, SpecFile, TestBlock } from './ast';
+import { lastSetting, type Block, type Comparand, type Expectation, type GeneratorBlock, type JudgeBlock, type Measure, type Property, type SpecFile, type TestBlock } from './ast';
 import { splitLines } from './lexer';
 import type { ComparandSpec, ExpectationSpec, MeasureSpec, ResolvedSpec, ResolvedTest } from './resolved';
 
@@ -93,13 +93,6 @@ function resolveTest(
 }
 
 // ---- effective settings ------------------------------------------------------------------------------------
-
-/** The block's own setting of `key`: its last line with a value (the checker warns that this one wins). */
-export function lastSetting(block: Block, key: string): Property | undefined {
-  const props = block.properties;
-  for (let i = props.length - 1; i >= 0; i--) if (props[i].key.text === key && props[i].value.type !== 'missing') return props[i];
-  return undefined;
-}
 
 /** A setting as a block runs with it: its own, else (for a test) the file's `defaults`. */
 export function effectiveSetting(file: SpecFile, block: Block, key: string): Property | undefined {

@@ -1,5 +1,6 @@
 // The outline of a spec file and the regions an editor can fold. Both read only the syntax tree.
 import type { Block, Range } from './ast';
+import { lastSetting } from './ast';
 import type { DocumentSymbol, FoldingRange } from './features';
 import type { Analysis } from './analysis';
 import { splitLines } from './lexer';
@@ -30,7 +31,7 @@ function blockSymbol(b: Block, lines: readonly string[]): DocumentSymbol | undef
       return { ...base, name: b.path && b.path.text !== '' ? b.path.text : 'import', kind: 'import', selectionRange: b.path?.range ?? b.keyword.range };
     case 'generator':
     case 'judge': {
-      const kind = b.properties.find((p) => p.key.text === 'kind');
+      const kind = lastSetting(b, 'kind');
       const detail = kind && kind.value.type === 'word' && kind.value.text !== '' ? kind.value.text : undefined;
       return { ...base, name: b.name?.text || b.kind, kind: b.kind, detail, selectionRange: b.name?.range ?? b.keyword.range };
     }

@@ -23,6 +23,7 @@ import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
 import { MAX_SEED, MAX_SEEDS, typedValue } from '../catalogue/values';
 import { glob, globRoot, isGlobPattern } from '../files/glob';
 import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
+import { lastSetting } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
 import { closest } from '../catalogue/suggest';
@@ -159,7 +160,7 @@ class Validator {
     lookup: (k: string) => KindSpec | undefined,
     what: DefinitionKind,
   ): void {
-    const kindProp = b.properties.find((p) => p.key.text === 'kind');
+    const kindProp = lastSetting(b, 'kind') ?? b.properties.find((p) => p.key.text === 'kind');
     let spec: KindSpec | undefined;
     if (!kindProp) {
       this.report(b.headerRange, 'error', `${what} '${b.name?.text ?? ''}' has no kind: add \`kind\` (${kinds.map((k) => k.kind).join(', ')}).`, 'missing-kind');
@@ -462,9 +463,7 @@ class Validator {
 
   /** Every generated test needs a generator, from the test or from defaults; `degrade` needs a source image. */
   private generatorFor(b: TestBlock): void {
-    const own = b.properties.find((p) => p.key.text === 'generator');
-    const inherited = this.defaults?.properties.find((p) => p.key.text === 'generator');
-    const prop = own ?? inherited;
+    const prop = lastSetting(b, 'generator') ?? (this.defaults && lastSetting(this.defaults, 'generator'));
     if (!prop) {
       this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' has no generator: set \`generator\` in defaults or in the test.`, 'missing-generator');
       return;

@@ -2,6 +2,7 @@
 // semantic model of a file: imports resolved with cycle detection, names resolved across files, diagnostics.
 import * as path from 'node:path';
 import type { Diagnostic, SpecFile } from './ast';
+import { lastSetting } from './ast';
 import type { SpecHost } from '../files/host';
 import { memoStat } from '../files/host';
 import type { Analysis, Definition, ImportLink } from './analysis';
@@ -272,7 +273,7 @@ export function ownDefinitions(file: string, parsedFile: SpecFile): Definition[]
   const out: Definition[] = [];
   for (const b of parsedFile.blocks) {
     if ((b.kind === 'generator' || b.kind === 'judge') && b.name) {
-      const kindProp = b.properties.find((p) => p.key.text === 'kind');
+      const kindProp = lastSetting(b, 'kind');
       const type = kindProp && kindProp.value.type === 'word' ? kindProp.value.text : undefined;
       out.push({ name: b.name.text, kind: b.kind, type, path: file, nameRange: b.name.range, block: b });
     }
