@@ -109,9 +109,9 @@ export function externalRequires(bundlePath) {
   return names;
 }
 
-/** The packages the VSIX must carry: the natives and everything they need at run time, and any other module
- *  a shipped bundle requires (which would be a bundling mistake, so it is reported). Fails if a bundle
- *  requires something that cannot ship. */
+/** The packages the VSIX must carry: the natives and everything they need at run time. A shipped bundle that
+ *  requires any other package fails the build: that package was meant to be bundled, and the VSIX would not
+ *  hold it. */
 export function runtimePackages() {
   const required = new Set(NATIVE_PACKAGES);
   for (const bundle of BUNDLES) {
