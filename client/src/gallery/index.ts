@@ -287,7 +287,9 @@ class Gallery implements vscode.Disposable {
 
   /** Live updates: the ids whose entries changed; cards of the shown ones are rebuilt and sent, a few per second. */
   changed(ids: readonly string[]): void {
-    if (!this.panel || !this.ready) return;
+    // A hidden panel's page is torn down (no retainContextWhenHidden); it posts `ready` when shown again and gets
+    // a full render then.
+    if (!this.panel || !this.ready || !this.isVisible()) return;
     const shown = this.ids ? new Set(this.ids) : undefined;
     for (const id of ids) if (!shown || shown.has(id)) this.pendingIds.add(id);
     if (this.pendingIds.size === 0 || this.updateTimer) return;
@@ -295,6 +297,14 @@ class Gallery implements vscode.Disposable {
       this.updateTimer = undefined;
       void this.flush();
     }, UPDATE_DELAY_MS);
+  }
+
+  private isVisible(): boolean {
+    try {
+      return this.panel?.visible ?? false;
+    } catch {
+      return false;
+    }
   }
 
   private async flush(): Promise<void> {
