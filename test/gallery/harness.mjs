@@ -50,7 +50,7 @@ const THEMES = {
   light: {
     cls: 'vscode-light',
     vars: {
-      'editor-background': '#ffffff', foreground: '#3b3b3b', 'testing-iconPassed': '#388a34', 'testing-iconFailed': '#f14c4c', 'testing-iconErrored': '#f14c4c',
+      'editor-background': '#ffffff', foreground: '#3b3b3b', 'testing-iconPassed': '#73c991', 'testing-iconFailed': '#f14c4c', 'testing-iconErrored': '#f14c4c',
       'charts-purple': '#652d90', focusBorder: '#005fb8', descriptionForeground: '#717171', 'widget-border': '#e5e5e5', 'panel-border': '#e5e5e5',
       'input-background': '#ffffff', 'editorWidget-background': '#f8f8f8', 'badge-background': '#cccccc', 'badge-foreground': '#3b3b3b',
       'textLink-foreground': '#005fb8', 'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8', 'progressBar-background': '#005fb8',
