@@ -490,5 +490,7 @@
   });
 
   applyFilters();
-  vscode.postMessage({ type: 'ready', state: { ids: ids, title: title, filters: filters } });
+  // Only what this page itself saved: after a window reload VS Code hands the saved state to the extension's
+  // serializer, and this page may start without it; defaults sent here would override the restored filters.
+  vscode.postMessage({ type: 'ready', state: ownFilters ? { ids: ids, title: title, filters: filters } : undefined });
 })();
