@@ -3,27 +3,28 @@
 // listener (the run log shows the execution provider line and warnings of a run).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { CodeLensRequest, LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { codeLensEnabled, configurationFor } from './settings';
 
-/** A LanguageClient whose server log lines (window/logMessage) also reach `onServerLog`. */
-class WabiLanguageClient extends LanguageClient {
-  onServerLog: ((line: string) => void) | undefined;
-
-  override info(message: string, data?: unknown, showNotification?: boolean): void {
-    super.info(message, data, showNotification);
-    this.onServerLog?.(message);
-  }
-
-  override warn(message: string, data?: unknown, showNotification?: boolean): void {
-    super.warn(message, data, showNotification);
-    this.onServerLog?.(message);
-  }
-
-  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
-    super.error(message, data, showNotification);
-    this.onServerLog?.(message);
-  }
+/**
+ * The server's output channel, with every line it is given also passed to `onLine`. Server log lines arrive as
+ * `appendLine` (window/logMessage of type Log) or `info`/`warn`/`error`; traces go through `trace` and are not
+ * passed on, since a verbose trace holds whole messages.
+ */
+function teeChannel(channel: vscode.LogOutputChannel, onLine: (line: string) => void): vscode.LogOutputChannel {
+  const teed = new Set<PropertyKey>(['appendLine', 'info', 'warn', 'error']);
+  return new Proxy(channel, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (typeof value !== 'function') return value;
+      if (!teed.has(prop)) return value.bind(target);
+      return (message: unknown, ...rest: unknown[]) => {
+        (value as (...a: unknown[]) => void).call(target, message, ...rest);
+        onLine(message instanceof Error ? message.message : String(message));
+      };
+    },
+  });
 }
 
 export function createLanguageClient(context: vscode.ExtensionContext, onServerLog: (line: string) => void): LanguageClient {
@@ -36,6 +37,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, onServerL
     documentSelector: [{ language: 'wabi' }],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.wabi') },
     initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
+    outputChannel: teeChannel(vscode.window.createOutputChannel('Wabi Language Server', { log: true }), onServerLog),
     middleware: {
       workspace: {
         // Typed, validated values for the sections Wabi declares; anything else as VS Code holds it.
@@ -51,15 +53,17 @@ export function createLanguageClient(context: vscode.ExtensionContext, onServerL
       provideCodeLenses: (document, token, next) => (codeLensEnabled(document.uri) ? next(document, token) : []),
     },
   };
-  const client = new WabiLanguageClient('wabi', 'Wabi Language Server', serverOptions, clientOptions);
-  client.onServerLog = onServerLog;
+  const client = new LanguageClient('wabi', 'Wabi Language Server', serverOptions, clientOptions);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration('wabi.codeLens.enabled')) return;
-      // Ask the editor for lenses again, so switching the setting shows or hides them at once.
-      const feature = client.getFeature(CodeLensRequest.method);
-      for (const editor of vscode.window.visibleTextEditors) feature.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
+      if (e.affectsConfiguration('wabi.codeLens.enabled')) refreshCodeLenses(client);
     }),
   );
   return client;
+}
+
+/** Asks the editor for the server's lenses again: after a run (their pass rates changed) or a settings change. */
+export function refreshCodeLenses(client: BaseLanguageClient): void {
+  const feature = client.getFeature(CodeLensRequest.method);
+  for (const editor of vscode.window.visibleTextEditors) feature.getProvider(editor.document)?.onDidChangeCodeLensEmitter.fire();
 }

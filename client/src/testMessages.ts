@@ -44,27 +44,26 @@ export function findings(result: TestResult): Finding[] {
   });
 }
 
-/** The failing seeds' measured values against what they were compared with, "seed 1: 0.12" per line. */
-function diffTexts(e: ExpectationResult, seed?: number): { expected: string; actual: string } | undefined {
-  const seeds = e.seeds.filter((s) => !s.passed && (seed === undefined || s.seed === seed));
-  if (seeds.length === 0) return undefined;
-  const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : String(n));
-  return {
-    expected: seeds.map((s) => `seed ${s.seed}: ${e.expectation.op} ${fmt(s.against)}  (${e.expectation.text})`).join('\n'),
-    actual: seeds.map((s) => `seed ${s.seed}: ${fmt(s.value)}`).join('\n'),
-  };
-}
-
-/** Test Explorer messages for a result (or for one seed of it), each at its expectation's line in `uri`. */
+/**
+ * Test Explorer messages for a result, each at its expectation's line in `uri`. For one seed, a failing
+ * expectation also comes as a diff: what it was compared with against what was measured. The test's own messages
+ * stay sentences (they sum up several seeds, where a diff would be a list of numbers).
+ */
 export function testMessages(result: TestResult, uri: vscode.Uri, seed?: number): vscode.TestMessage[] {
   return findings(result)
     .filter((f) => seed === undefined || !f.expectation || f.expectation.seeds.some((s) => s.seed === seed && !s.passed))
     .map((f) => {
-      const diff = f.expectation && diffTexts(f.expectation, seed);
-      const message = diff ? vscode.TestMessage.diff(f.message, diff.expected, diff.actual) : new vscode.TestMessage(f.message);
+      const outcome = seed === undefined ? undefined : f.expectation?.seeds.find((s) => s.seed === seed);
+      const message = outcome && f.expectation
+        ? vscode.TestMessage.diff(f.message, `${f.expectation.expectation.op} ${fmt(outcome.against)}`, fmt(outcome.value))
+        : new vscode.TestMessage(f.message);
       message.location = new vscode.Location(uri, f.range);
       return message;
     });
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(3) : String(n);
 }
 
 /** Did this seed of the result meet every expectation? Undefined when the result holds no outcome for it. */

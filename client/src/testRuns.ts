@@ -17,6 +17,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import type { TestResult } from '../../server/src/runner/results';
 import { ResultDiagnostics } from './resultDiagnostics';
+import { refreshCodeLenses } from './languageClient';
 import type { ResultsModel } from './results';
 import type { RunLog } from './runLog';
 import { seedPassed, testMessages, toRange, VERDICT_WORDS } from './testMessages';
@@ -99,7 +100,8 @@ export class TestRuns implements vscode.Disposable {
   async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, regenerate: boolean): Promise<void> {
     const runId = `r-${Date.now().toString(36)}-${this.nextRun++}`;
     const run = this.tree.controller.createTestRun(request, regenerate ? 'Wabi (regenerate images)' : 'Wabi');
-    const requested = request.include ?? gather(this.tree.controller.items);
+    // (testing.runAtCursor can name an item twice)
+    const requested = [...new Map((request.include ?? gather(this.tree.controller.items)).map((i) => [i.id, i])).values()];
     const include = this.selections(requested, request.exclude ?? []);
     const state = new RunState(run, this.tree, include.leaves);
     let outcome: RunTestsResult | undefined;
@@ -129,6 +131,7 @@ export class TestRuns implements vscode.Disposable {
       this.results.runEnded();
       this.log.end(runId, outcome, failure);
       run.end();
+      refreshCodeLenses(this.client);
     }
   }
 
