@@ -1,28 +1,25 @@
 // The language client: starts the bundled server over IPC, answers its `workspace/configuration` pulls with typed
-// settings, drops its code lenses when `wabi.codeLens.enabled` is off, and passes the server's log lines to a
-// listener (the run log shows the execution provider line and warnings of a run).
+// settings, drops its code lenses when `wabi.codeLens.enabled` is off, passes the server's log lines to a listener
+// (the run log shows the execution provider line and warnings of a run), and keeps keys out of protocol traces.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
 import { CodeLensRequest, LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { maskSecrets } from './secrets';
 import { codeLensEnabled, configurationFor } from './settings';
 
 /**
- * The server's output channel, with every line it is given also passed to `onLine`. Server log lines arrive as
- * `appendLine` (window/logMessage of type Log) or `info`/`warn`/`error`; traces go through `trace` and are not
- * passed on, since a verbose trace holds whole messages.
+ * `channel`, with the text given to some of its methods passed through `filter` first. The server's log lines
+ * arrive as `appendLine` (window/logMessage of type Log) or `info`/`warn`/`error`; protocol traces as `trace`.
  */
-function teeChannel(channel: vscode.LogOutputChannel, onLine: (line: string) => void): vscode.LogOutputChannel {
-  const teed = new Set<PropertyKey>(['appendLine', 'info', 'warn', 'error']);
+function filtered(channel: vscode.LogOutputChannel, methods: readonly string[], filter: (text: string) => string): vscode.LogOutputChannel {
   return new Proxy(channel, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop);
       if (typeof value !== 'function') return value;
-      if (!teed.has(prop)) return value.bind(target);
-      return (message: unknown, ...rest: unknown[]) => {
-        (value as (...a: unknown[]) => void).call(target, message, ...rest);
-        onLine(message instanceof Error ? message.message : String(message));
-      };
+      if (typeof prop !== 'string' || !methods.includes(prop)) return value.bind(target);
+      return (message: unknown, ...rest: unknown[]) =>
+        (value as (...a: unknown[]) => void).call(target, filter(message instanceof Error ? message.message : String(message)), ...rest);
     },
   });
 }
@@ -33,11 +30,16 @@ export function createLanguageClient(context: vscode.ExtensionContext, onServerL
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
+  const channel = vscode.window.createOutputChannel('Wabi Language Server', { log: true });
+  context.subscriptions.push(channel);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'wabi' }],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.wabi') },
     initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
-    outputChannel: teeChannel(vscode.window.createOutputChannel('Wabi Language Server', { log: true }), onServerLog),
+    // Server log lines also go to the run log; a verbose trace (wabi.trace.server) would show the answer to
+    // wabi/secret, so keys handed to the server are masked in it.
+    outputChannel: filtered(channel, ['appendLine', 'info', 'warn', 'error'], (line) => (onServerLog(line), line)),
+    traceOutputChannel: filtered(channel, ['trace', 'appendLine', 'append'], maskSecrets),
     middleware: {
       workspace: {
         // Typed, validated values for the sections Wabi declares; anything else as VS Code holds it.

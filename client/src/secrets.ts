@@ -28,10 +28,23 @@ export async function setApiKey(secrets: vscode.SecretStorage, log: (line: strin
   }
 }
 
+/** Keys this session handed to the server: masked wherever a trace would show them. */
+const handedOut = new Set<string>();
+
+/** `text` with every key handed to the server replaced, as written and as JSON escapes it. */
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const value of handedOut) {
+    for (const form of new Set([value, JSON.stringify(value).slice(1, -1)])) out = out.split(form).join('«secret»');
+  }
+  return out;
+}
+
 /** The answer to `wabi/secret`: the stored key, or nothing. */
 export async function answerSecret(secrets: vscode.SecretStorage, p: SecretParams, log: (line: string) => void): Promise<SecretResult> {
   try {
     const value = await secrets.get(p.name);
+    if (value) handedOut.add(value);
     log(value === undefined ? `the server asked for ${p.name}; none is stored (Wabi: Set API key)` : `the server asked for ${p.name}; answered from secret storage`);
     return value === undefined ? {} : { value };
   } catch (e) {

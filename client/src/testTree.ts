@@ -75,7 +75,11 @@ export class TestTree implements vscode.Disposable {
     }
     // A file asked for that the server no longer reports (deleted, or no longer a spec) goes.
     for (const f of files ?? []) if (!seen.has(f)) this.controller.items.delete(f);
-    if (!files) this.controller.items.forEach((i) => void (seen.has(i.id) || this.controller.items.delete(i.id)));
+    if (!files) {
+      const gone: string[] = [];
+      this.controller.items.forEach((i) => void (seen.has(i.id) || gone.push(i.id)));
+      for (const id of gone) this.controller.items.delete(id);
+    }
     for (const f of seen) this.changed.fire(f);
   }
 
