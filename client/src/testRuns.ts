@@ -70,6 +70,11 @@ export class TestRuns implements vscode.Disposable {
     ];
   }
 
+  /** "Run" (the default, continuous on save) and "Run, regenerate images"; none until the workspace is trusted. */
+  get runProfiles(): readonly vscode.TestRunProfile[] {
+    return this.profiles;
+  }
+
   get trusted(): boolean {
     return this.profiles.length > 0;
   }
