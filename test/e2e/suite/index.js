@@ -8,7 +8,8 @@
 //      naming `grian` and suggesting `grain`, and nothing else in the (otherwise valid) file is an error;
 //   3. completion after `expect  ` offers trait names (grain, blur, polish);
 //   4. the Test Explorer lists the examples' tests; a degrade test run at the cursor passes;
-//   5. the aligned-model test is beautified against intent, with a result diagnostic on its expect line;
+//   5. the aligned-model test is beautified against intent, with a result diagnostic on its expect line, which
+//      goes when the text of the test is edited;
 //   6. a run cancelled after its first test keeps that test's result and ends;
 //   7. a continuous run of a test reruns it when its spec is saved.
 // Between steps it hands over to the runner (through files in <tmp>/sync, beside the workspace) so that
@@ -215,6 +216,13 @@ async function testExplorerChecks(folder, api, sync) {
   log(`result diagnostic on line ${line + 1}: ${resultDiagnostic.message}`);
   await vscode.window.showTextDocument(alignedUri, { preview: false, selection: new vscode.Range(line - 1, 0, line - 1, 0) });
   await handOver(sync, 'beautified', { line, message: resultDiagnostic.message });
+  // The numbers describe the text that ran: an edit inside the test's block takes its result diagnostics away.
+  const alignedEditor = await vscode.window.showTextDocument(alignedUri, { preview: false });
+  assert(await alignedEditor.edit((e) => e.insert(new vscode.Position(line, alignedEditor.document.lineAt(line).text.length), ' ')), 'Editing aligned-model.wabi failed.');
+  await waitFor('the result diagnostic to go after an edit inside the test', () =>
+    !vscode.languages.getDiagnostics(alignedUri).some((d) => d.source === 'wabi' && d.message.startsWith('beautified')), { timeoutMs: 5_000 });
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  log('an edit inside the test took its result diagnostic away');
 
   // --- 6. a run cancelled part way keeps what finished -------------------------------------------------
   const files = ['clarity-and-focus.wabi', 'color-and-light.wabi', 'editing.wabi'].map((f) => api.tree.controller.items.get(spec(f).fsPath));
