@@ -31,7 +31,7 @@ const extensionDir = path.resolve(process.env.WABI_E2E_EXTENSION_DIR || root);
 const suiteModule = path.join(root, 'test/e2e/suite/index.js');
 const codeServerEntry = path.join(root, 'test/e2e/.tools/node_modules/code-server/out/node/entry.js');
 const artifacts = path.join(root, 'test-artifacts/e2e');
-const TOTAL_MS = Number(process.env.WABI_E2E_TIMEOUT_S || 170) * 1000;
+const TOTAL_MS = Number(process.env.WABI_E2E_TIMEOUT_S || 240) * 1000;
 
 const t0 = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
@@ -182,6 +182,12 @@ async function main() {
   const ws = dirs.ws;
   const userData = path.join(tmp, 'user-data');
   fs.writeFileSync(path.join(ws, 'cow.wabi'), FIXTURE);
+  // The examples run for real in the Test Explorer checks: the built-in degrade generator, and the aligned-model
+  // stand-in, a node script that imports sharp: a link to the repo's sharp alone (its own dependencies resolve from
+  // its real path), since the whole node_modules would keep VS Code's file watcher busy.
+  fs.cpSync(path.join(root, 'examples'), path.join(ws, 'examples'), { recursive: true });
+  fs.mkdirSync(path.join(ws, 'node_modules'));
+  fs.symlinkSync(path.join(root, 'node_modules/sharp'), path.join(ws, 'node_modules/sharp'), 'dir');
   fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   cleanups.push(['save VS Code logs', () => {
     const logs = path.join(userData, 'logs');
@@ -304,7 +310,7 @@ async function main() {
   // Drive the UI checks the suite hands over, while waiting for its exit code.
   const uiFailures = [];
   const ui = driveUi(page, dirs.sync, () => exitInfo !== null, uiFailures);
-  const outcome = await within(120_000, 'the in-host test to finish (codeAutomationExit)', Promise.race([
+  const outcome = await within(TOTAL_MS - 50_000, 'the in-host test to finish (codeAutomationExit)', Promise.race([
     testExit,
     serverExit.then((e) => { throw new Failure(`code-server exited during the test (${JSON.stringify(e)})`); }),
     new Promise((_, reject) => {
@@ -336,7 +342,14 @@ async function main() {
 
 // ---- UI checks, in step with the suite ---------------------------------------------------------------------
 async function driveUi(page, syncDir, testFinished, failures) {
-  const steps = { squiggle: checkSquiggle, completion: checkCompletion };
+  const steps = {
+    squiggle: checkSquiggle,
+    completion: checkCompletion,
+    'test-passed': (p) => screenshotTesting(p, '04-test-passed.png', 'clarity-and-focus.wabi'),
+    beautified: checkResultDiagnostic,
+    gallery: checkGallery,
+    cancelled: (p) => screenshotTesting(p, '07-cancelled.png', 'clarity-and-focus.wabi'),
+  };
   for (const [step, check] of Object.entries(steps)) {
     const ready = path.join(syncDir, `${step}.ready`);
     while (!fs.existsSync(ready)) {
@@ -413,6 +426,54 @@ async function checkCompletion(page, { line, traits }) {
   await sleep(300);
   await page.screenshot({ path: path.join(artifacts, '03-completion.png') });
   log(`  completion widget rows: ${labels.slice(0, 8).join(' | ')}${labels.length > 8 ? ' | ...' : ''}`);
+  await page.keyboard.press('Escape');
+}
+
+/** The Testing view with `text` in its tree, and the editor beside it. */
+async function screenshotTesting(page, file, text) {
+  const tree = page.locator('.test-explorer .monaco-list');
+  await tree.first().waitFor({ state: 'visible' });
+  await until(`the Test Explorer to show '${text}'`, 15_000, async () => (await tree.first().innerText()).includes(text), 250);
+  await sleep(500);
+  await page.screenshot({ path: path.join(artifacts, file) });
+}
+
+/** The gallery's webview, in the real UI: its images decoded with a size (the page runs in nested iframes). */
+async function checkGallery(page, { images }) {
+  await until('the gallery webview to show its images', 20_000, async () => {
+    for (const frame of page.frames()) {
+      // Images that have a source and decoded to a real size (the zoom overlay's empty <img> does not count).
+      const decoded = await frame.$$eval('img[src]', (els) => els.filter((e) => e.complete && e.naturalWidth > 0).length).catch(() => 0);
+      if (decoded >= images) return true;
+    }
+    return false;
+  }, 250);
+  await sleep(300);
+  await page.screenshot({ path: path.join(artifacts, '06b-gallery.png') });
+}
+
+async function checkResultDiagnostic(page, { line }) {
+  const editor = page.locator('.editor-instance .monaco-editor').first();
+  await editor.waitFor({ state: 'visible' });
+  let target;
+  await until(`a warning squiggle on line ${line + 1}`, 15_000, async () => {
+    for (const s of await editor.locator('.view-overlays .squiggly-warning').all()) {
+      const box = await s.boundingBox();
+      if (box && box.width > 0 && (await gutterLineAt(page, box)) === String(line + 1)) return (target = box);
+    }
+    return false;
+  }, 250);
+  await sleep(300);
+  await page.screenshot({ path: path.join(artifacts, '05-beautified.png') });
+  await page.mouse.move(target.x + Math.min(target.width / 2, 30), target.y + target.height / 2 - 2);
+  const hover = page.locator('.monaco-hover').filter({ hasText: 'beautified against intent' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 10_000 });
+  const text = (await hover.innerText()).replace(/\s+/g, ' ');
+  if (!text.includes('asked for grain')) throw new Error(`the hover does not say what was asked: ${text}`);
+  await sleep(200);
+  await page.screenshot({ path: path.join(artifacts, '06-beautified-hover.png') });
+  log(`  hover: ${text.slice(0, 160)}`);
+  await page.mouse.move(2, 2);
   await page.keyboard.press('Escape');
 }
 

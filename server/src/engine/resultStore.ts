@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestResult } from '../runner/results';
+import { testId } from './testId';
 
 export const RESULTS_FILE = path.join('.wabi', 'results.json');
 const SCHEMA = 'wabi-results';
@@ -23,10 +24,6 @@ interface StoreFile {
   readonly tests: Record<string, StoredTest>;
 }
 
-/** A test's id: its spec's path and its name, stable across edits. */
-export function resultId(spec: string, name: string): string {
-  return `${spec}#${name}`;
-}
 
 export class ResultStore {
   private tests: Record<string, StoredTest> | undefined;
@@ -53,7 +50,7 @@ export class ResultStore {
   async record(results: readonly TestResult[], finishedAt: string): Promise<void> {
     const tests = { ...this.load() };
     for (const r of results) {
-      const id = resultId(r.spec, r.name);
+      const id = testId(r.spec, r.name);
       tests[id] = { id, finishedAt, last: r, ...(tests[id] ? { previous: tests[id].last } : {}) };
     }
     this.tests = tests;

@@ -12,7 +12,7 @@ export const LAST_RESULTS = 'wabi/lastResults';
 export const SECRET = 'wabi/secret';
 export const WORKSPACE_TRUSTED = 'wabi/workspaceTrusted';
 
-export { resultId as testId } from '../engine/resultStore';
+export { testId } from '../engine/testId';
 
 export interface DiscoverTestsParams {
   readonly files?: readonly string[];

@@ -1,7 +1,8 @@
 // What the stored results add to a spec in the editor: a CodeLens above each test (run it, show its images, its
 // last pass rate) and, on a test's name, its last verdict, pass rate, reasons and thumbnails in the hover.
 import * as lsp from 'vscode-languageserver';
-import { resultId, type StoredTest } from '../engine/resultStore';
+import type { StoredTest } from '../engine/resultStore';
+import { testId } from '../engine/testId';
 import { containsPosition, type Position, type Range } from '../language/ast';
 import type { SpecWorkspace } from '../language/workspace';
 import type { TestResult, Verdict } from '../runner/results';
@@ -27,7 +28,7 @@ export function codeLenses(ws: SpecWorkspace, runs: RunService, file: string): l
     const args = [{ path: file, name }];
     out.push({ range, command: { title: 'Run', command: 'wabi.runTest', arguments: args } });
     out.push({ range, command: { title: 'Show images', command: 'wabi.showImages', arguments: args } });
-    const stored = store?.get(resultId(file, name));
+    const stored = store?.get(testId(file, name));
     if (stored) out.push({ range, command: { title: summary(stored.last), command: 'wabi.showImages', arguments: args } });
   }
   return out;
@@ -43,7 +44,7 @@ function summary(r: TestResult): string {
 export function lastRunHover(ws: SpecWorkspace, runs: RunService, file: string, pos: Position, uris: UriMap): { contents: string; range: Range } | undefined {
   const test = ws.analyze(file)?.tests.find((t) => t.name && containsPosition(t.name.range, pos));
   if (!test?.name) return undefined;
-  const stored = runs.store(file)?.get(resultId(file, test.name.text));
+  const stored = runs.store(file)?.get(testId(file, test.name.text));
   if (!stored) return undefined;
   return { contents: lastRunMarkdown(stored, uris), range: test.name.range };
 }

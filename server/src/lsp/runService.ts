@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as lsp from 'vscode-languageserver';
 import type { TestFilter } from '../engine/runSession';
-import { ResultStore, resultId } from '../engine/resultStore';
+import { ResultStore } from '../engine/resultStore';
+import { testId } from '../engine/testId';
 import { RunQueue } from '../engine/runQueue';
 import { resolveSpec } from '../language/resolve';
 import type { SpecWorkspace } from '../language/workspace';
@@ -100,7 +101,7 @@ export class RunService {
         path: file,
         errors: analysis.diagnostics.filter((d) => d.severity === 'error').length,
         tests: plans.map((t) => ({
-          id: resultId(t.spec, t.name),
+          id: testId(t.spec, t.name),
           name: t.name,
           range: t.range,
           headerRange: t.headerRange,
