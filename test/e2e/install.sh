@@ -21,8 +21,9 @@ started=$SECONDS
 
 # --- 1. System packages ---------------------------------------------------------------------------------
 # chromium: the browser; libkrb5-dev: VS Code's `kerberos` module builds from source; build-essential and
-# python3: node-gyp for VS Code's native modules; fonts-dejavu-core: readable text in screenshots.
-apt_pkgs=(chromium libkrb5-dev build-essential python3 fonts-dejavu-core)
+# python3: node-gyp for VS Code's native modules; fonts-dejavu-core: readable text in screenshots; unzip: the
+# end-to-end test unpacks the packaged VSIX.
+apt_pkgs=(chromium libkrb5-dev build-essential python3 fonts-dejavu-core unzip)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == 'install ok installed' ]] || missing+=("$p")

@@ -19,7 +19,7 @@
 // Environment: WABI_E2E_CHROMIUM (browser binary; default `chromium` on PATH), WABI_E2E_EXTENSION_DIR
 // (extension to load; default the repo root), WABI_E2E_KEEP=1 (keep the temporary folder),
 // WABI_E2E_TIMEOUT_S (whole-run limit, default 170).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -27,7 +27,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const extensionDir = path.resolve(process.env.WABI_E2E_EXTENSION_DIR || root);
+// The extension under test: the linux-x64 VSIX that `npm run package` makes, unpacked, as a user installs it
+// (WABI_E2E_EXTENSION_DIR names another folder; WABI_E2E_FROM=repo loads the repository itself, faster).
+let extensionDir = path.resolve(process.env.WABI_E2E_EXTENSION_DIR || root);
+const fromVsix = !process.env.WABI_E2E_EXTENSION_DIR && process.env.WABI_E2E_FROM !== 'repo';
 const suiteModule = path.join(root, 'test/e2e/suite/index.js');
 const codeServerEntry = path.join(root, 'test/e2e/.tools/node_modules/code-server/out/node/entry.js');
 const artifacts = path.join(root, 'test-artifacts/e2e');
@@ -150,9 +153,27 @@ const USER_SETTINGS = {
 };
 
 // ---- the run --------------------------------------------------------------------------------------------------
+/** Packages the linux-x64 VSIX from the current bundles and unpacks it; returns its extension folder. */
+function packagedExtension(tmp) {
+  const out = path.join(tmp, 'vsix');
+  const packaged = spawnSyncChecked(process.execPath, [path.join(root, 'scripts/package.mjs'), '--target', 'linux-x64', '--skip-build', '--out', out]);
+  const vsix = fs.readdirSync(out).find((f) => f.endsWith('-linux-x64.vsix'));
+  if (!vsix) throw new Failure(`packaging made no linux-x64 VSIX:\n${packaged}`);
+  log(`testing the packaged ${vsix} (${(fs.statSync(path.join(out, vsix)).size / 1e6).toFixed(2)} MB)`);
+  spawnSyncChecked('unzip', ['-q', path.join(out, vsix), '-d', path.join(out, 'unpacked')]);
+  return path.join(out, 'unpacked', 'extension');
+}
+
+function spawnSyncChecked(command, args) {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Failure(`${path.basename(command)} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+
 async function main() {
   // Preconditions, with the command that fixes each.
-  for (const file of ['dist/client.js', 'dist/server.js', 'package.json']) {
+  for (const file of ['dist/client.js', 'dist/server.js', 'dist/runWorker.js', 'package.json']) {
     if (!fs.existsSync(path.join(extensionDir, file))) {
       throw new Failure(`${path.join(extensionDir, file)} is missing: run \`npm run build\` first`);
     }
@@ -176,6 +197,7 @@ async function main() {
     if (process.env.WABI_E2E_KEEP) log(`kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }]);
+  if (fromVsix) extensionDir = packagedExtension(tmp);
   const dirs = Object.fromEntries(['ws', 'sync', 'user-data/User', 'extensions', 'xdg/config', 'xdg/data', 'profile']
     .map((d) => [d, path.join(tmp, d)]));
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
@@ -367,7 +389,10 @@ async function driveUi(page, syncDir, testFinished, failures) {
       log(`UI check '${step}' FAILED: ${e.message}`);
       await page.screenshot({ path: path.join(artifacts, `failed-${step}.png`) }).catch(() => {});
     }
-    fs.writeFileSync(path.join(syncDir, `${step}.done`), JSON.stringify(verdict));
+    // Written whole, then renamed, as the suite writes its .ready files.
+    const done = path.join(syncDir, `${step}.done`);
+    fs.writeFileSync(`${done}.tmp`, JSON.stringify(verdict));
+    fs.renameSync(`${done}.tmp`, done);
   }
 }
 

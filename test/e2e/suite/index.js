@@ -61,7 +61,10 @@ const labelOf = (item) => (typeof item.label === 'string' ? item.label : item.la
  */
 async function handOver(syncDir, step, info) {
   if (!syncDir) return;
-  fs.writeFileSync(path.join(syncDir, `${step}.ready`), JSON.stringify(info));
+  // Written whole, then renamed: the runner polls for the name and must never read half a file.
+  const ready = path.join(syncDir, `${step}.ready`);
+  fs.writeFileSync(`${ready}.tmp`, JSON.stringify(info));
+  fs.renameSync(`${ready}.tmp`, ready);
   log(`waiting for the runner's UI check '${step}'`);
   const done = path.join(syncDir, `${step}.done`);
   await waitFor(`the runner to finish '${step}'`, () => fs.existsSync(done), { timeoutMs: 60_000 });
