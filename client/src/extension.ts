@@ -22,6 +22,8 @@ export interface WabiApi {
   readonly tree: TestTree;
   readonly results: ResultsModel;
   readonly diagnostics: ResultDiagnostics;
+  /** Milliseconds from activation to the language server started, tests discovered and results restored. */
+  readonly activationMs: number;
 }
 
 interface TestRef {
@@ -30,6 +32,7 @@ interface TestRef {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<WabiApi> {
+  const started = Date.now();
   const log = new RunLog();
   context.subscriptions.push(log);
   client = createLanguageClient(context, (line) => log.server(line));
@@ -75,7 +78,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<WabiAp
   } catch (e) {
     log.line(`reading the last results failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { runs, tree, results, diagnostics };
+  const activationMs = Date.now() - started;
+  log.line(`activated in ${activationMs} ms (language server started, tests discovered, last results restored)`);
+  return { runs, tree, results, diagnostics, activationMs };
 }
 
 function startGallery(context: vscode.ExtensionContext, results: ResultsModel, log: RunLog): ReturnType<typeof registerGallery> | undefined {

@@ -165,8 +165,11 @@ test('generation, scoring and the runner import neither the parser nor the synta
 
 test("an images test under a files generator finds its images in the generator's dir", () => {
   const text = 'generator photos\n  kind files\n  dir shots\ntest "real photos"\n  generator photos\n  images *.jpg\n  expect grain >= 0\n';
-  const { spec } = resolved(text, { 'shots/a.jpg': 'x', 'shots/b.jpg': 'x', 'c.jpg': 'x' });
+  const { spec, analysis } = resolved(text, { 'shots/a.jpg': 'x', 'shots/b.jpg': 'x', 'c.jpg': 'x' });
   assert.equal(spec.tests[0].imagesDir, path.join(ROOT, 'shots'));
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.code === 'no-matches'), [], 'the checker looks in the same folder');
+  const empty = resolved(text.replace('*.jpg', '*.png'), { 'shots/a.jpg': 'x', 'b.png': 'x' }).analysis.diagnostics;
+  assert.deepEqual(empty.filter((d) => d.code === 'no-matches').map((d) => [d.code, d.message]), [['no-matches', "No files match '*.png' (relative to the files generator's dir shots)."]]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-files-dir-'));
   try {
     fs.mkdirSync(path.join(dir, 'shots'));

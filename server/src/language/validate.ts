@@ -90,6 +90,8 @@ class Validator {
   private references: Reference[] = [];
   private defaults: Block | undefined;
   private readonly resolved = new Map<string, string>();
+  /** Where the test being checked matches its `images` glob: its `files` generator's `dir`, else the spec's folder. */
+  private imagesDir: string | undefined;
 
   constructor(
     private readonly ctx: ValidationContext,
@@ -396,15 +398,16 @@ class Validator {
 
   private images(pattern: string, range: Range): void {
     if (!this.ctx.checkFiles || pattern === '') return;
+    const base = this.imagesDir ?? this.ctx.dir;
     if (!isGlobPattern(pattern)) {
-      this.file(pattern, range, 'file');
+      this.file(base === this.ctx.dir ? pattern : path.relative(this.ctx.dir, path.resolve(base, pattern)), range, 'file');
       return;
     }
-    if (glob(this.ctx.host, this.ctx.dir, pattern, { limit: 1, maxVisits: 5000 }).length === 0) {
+    if (glob(this.ctx.host, base, pattern, { limit: 1, maxVisits: 5000 }).length === 0) {
       // A pattern whose fixed folder is outside (`../shots/*.png`, or a link out of the workspace) matches
       // nothing because nothing there may be read: say so rather than that nothing is there.
-      if (this.outside(globRoot(this.ctx.dir, pattern))) this.report(range, 'error', outsideMessage(pattern), 'outside-workspace');
-      else this.report(range, 'warning', `No files match '${pattern}' (relative to this spec).`, 'no-matches');
+      if (this.outside(globRoot(base, pattern))) this.report(range, 'error', outsideMessage(pattern), 'outside-workspace');
+      else this.report(range, 'warning', `No files match '${pattern}' (relative to ${base === this.ctx.dir ? 'this spec' : `the files generator's dir ${path.relative(this.ctx.dir, base) || '.'}`}).`, 'no-matches');
     }
   }
 
@@ -443,7 +446,9 @@ class Validator {
         this.report(tag.range, 'warning', `'${tag.text}' is not in the anti-aesthetic taxonomy.` + (s ? ` Did you mean '${s}'?` : ''), 'unknown-tag', s ? { suggestions: [s] } : {});
       }
     }
+    this.imagesDir = this.filesGeneratorDir(b);
     this.properties(b.properties, TEST_KEYS);
+    this.imagesDir = undefined;
     const has = (k: string) => b.properties.some((p) => p.key.text === k && p.value.type !== 'missing');
     const hasImages = has('images');
     if (!has('prompt') && !hasImages) {
@@ -459,6 +464,15 @@ class Validator {
     for (const p of b.properties) {
       if (p.value.type === 'expect') this.expectation(p.value.expect, b);
     }
+  }
+
+  /** The `dir` of the `files` generator a test names (its `images` are matched there), absolute. */
+  private filesGeneratorDir(b: TestBlock): string | undefined {
+    const prop = lastSetting(b, 'generator') ?? (this.defaults && lastSetting(this.defaults, 'generator'));
+    const def = prop?.value.type === 'word' ? this.ctx.visible.get(prop.value.text) : undefined;
+    if (def?.kind !== 'generator' || def.type !== 'files') return undefined;
+    const dir = lastSetting(def.block, 'dir');
+    return dir?.value.type === 'word' ? path.resolve(path.dirname(def.path), dir.value.text) : undefined;
   }
 
   /** Every generated test needs a generator, from the test or from defaults; `degrade` needs a source image. */

@@ -177,6 +177,7 @@ async function checks() {
  */
 async function testExplorerChecks(folder, api, sync) {
   assert(api?.tree && api.results && api.runs, 'The extension exports no { tree, results, runs } API.');
+  log(`activation: ${api.activationMs} ms (language server started, tests discovered, last results restored)`);
   const spec = (name) => vscode.Uri.joinPath(folder.uri, 'examples', name);
   const idOf = (name, test) => `${spec(name).fsPath}#${test}`;
 
