@@ -364,3 +364,35 @@ test('a stopped run stops: Ctrl+C ends wabi run within a second, and a finished 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the command line keeps a spec inside its project: the nearest folder holding .git or .wabi, else the folder given; --allow-outside opts out", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-project-'));
+  try {
+    const proj = path.join(dir, 'proj');
+    fs.mkdirSync(path.join(proj, '.git'), { recursive: true });
+    fs.mkdirSync(path.join(proj, 'specs'));
+    fs.writeFileSync(path.join(dir, 'elsewhere.wabi'), 'generator leaked\n  kind degrade\n');
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/photos/coffee.jpg'), path.join(dir, 'outside.jpg'));
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/photos/coffee.jpg'), path.join(proj, 'inside.jpg'));
+    // A spec one folder down may reach its project's files, not the folder above the project.
+    fs.writeFileSync(path.join(proj, 'specs', 'a.wabi'), 'import "../../elsewhere.wabi"\ngenerator g\n  kind degrade\n  input ../inside.jpg\ntest "t"\n  generator g\n  input ../../outside.jpg\n  size 64x64\n  prompt p\n  expect grain >= 0\n');
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: proj, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: 'true' } });
+
+    const checked = run(['check', 'specs']);
+    assert.equal(checked.status, 1, checked.stdout + checked.stderr);
+    assert.deepEqual(checked.stdout.trim().split('\n').filter((l) => / error /.test(l)), [
+      "specs/a.wabi:1:8 error Cannot import '../../elsewhere.wabi': it is outside the workspace. [missing-import]",
+      "specs/a.wabi:7:9 error '../../outside.jpg' is outside the workspace; Wabi reads only files inside it. [outside-workspace]",
+    ]);
+    const ran = run(['run', 'specs', '--provider', 'cpu', '--no-cache']);
+    assert.equal(ran.status, 2, 'a run stops at the same errors before reading anything');
+    assert.match(ran.stderr, /specs\/a\.wabi:7:9 error '\.\.\/\.\.\/outside\.jpg' is outside the workspace/);
+
+    const allowed = run(['check', '--allow-outside', 'specs']);
+    assert.equal(allowed.status, 0, allowed.stdout);
+    const allowedRun = run(['run', '--allow-outside', 'specs', '--provider', 'cpu', '--no-cache']);
+    assert.equal(allowedRun.status, 0, allowedRun.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,20 +1,21 @@
 // `wabi check`: the editor's diagnostics on the command line, for CI and pre-commit hooks.
 import * as path from 'node:path';
 import type { Diagnostic } from '../language/ast';
-import { nodeHost } from '../files/host';
+import { confinedHost, nodeHost } from '../files/host';
 import { SpecWorkspace, specDiagnostics } from '../language/workspace';
 import { parseArgs } from './args';
-import { displayPath, findSpecFiles } from './specFiles';
+import { displayPath, findSpecs } from './specFiles';
 
 export interface CheckedFile {
   readonly file: string;
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Analyses each spec (with its imports) exactly as the language server does. */
-export function checkFiles(files: readonly string[]): CheckedFile[] {
-  const roots = [...new Set(files.map((f) => path.dirname(f)))];
-  const ws = new SpecWorkspace(nodeHost, { roots });
+/** Analyses each spec (with its imports) exactly as the language server does, reading files only inside
+ *  `projects` (every file when undefined: --allow-outside). */
+export function checkFiles(files: readonly string[], projects?: readonly string[]): CheckedFile[] {
+  const roots = projects ?? [...new Set(files.map((f) => path.dirname(f)))];
+  const ws = new SpecWorkspace(projects ? confinedHost(nodeHost, () => projects) : nodeHost, { roots });
   return files.map((file) => ({ file, diagnostics: specDiagnostics(ws, file) }));
 }
 
@@ -23,9 +24,9 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 }
 
 export function runCheck(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): number {
-  const args = parseArgs(argv, ['--json', '--quiet']);
-  const files = findSpecFiles(args.operands);
-  const results = checkFiles(files);
+  const args = parseArgs(argv, ['--json', '--quiet', '--allow-outside']);
+  const { files, roots } = findSpecs(args.operands);
+  const results = checkFiles(files, args.flags.has('--allow-outside') ? undefined : roots);
   let errors = 0;
   let warnings = 0;
   for (const r of results) {

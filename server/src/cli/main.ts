@@ -12,14 +12,18 @@ const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic int
 
 Usage:
   wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--concurrency N] [--no-cache]
-           [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR]
+           [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
                                                  generate, score and judge the tests (exit 1 if any fails)
-  wabi check [--json] [--quiet] [SPEC|DIR ...]   report spec errors and warnings (exit 1 on errors)
+  wabi check [--json] [--quiet] [--allow-outside] [SPEC|DIR ...]
+                                                 report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
   wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
                                                  score every trait on images (exit 1 if any cannot be read)
   wabi traits [--json | --markdown]              list the trait catalogue
   wabi cache stats|clear [--cache DIR] [--json]  show or empty the cache of images and scores
+
+A spec reads files only inside its project: the nearest folder above it holding .git or .wabi, else the folder
+given (--allow-outside lifts that).
   wabi lsp --stdio                               run the language server (Neovim, Helix, Emacs...)
   wabi --version | help
 

@@ -10,9 +10,9 @@ import { createProgressReporter, githubAnnotations, parseReporters, summaryLine,
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
 import { UsageError, parseArgs } from './args';
 import { formatDiagnostic } from './check';
-import { findSpecFiles } from './specFiles';
+import { findSpecs } from './specFiles';
 
-const FLAGS = ['--no-cache', '--quiet'];
+const FLAGS = ['--no-cache', '--quiet', '--allow-outside'];
 const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch'];
 
 export async function runRun(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -38,8 +38,11 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const scratch = noCache && reporters.length === 0 ? fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-run-')) : undefined;
   const ci = process.env.CI === 'true' || process.env.CI === '1' || process.env.GITHUB_ACTIONS === 'true' || !process.stderr.isTTY;
   const progress = args.flags.has('--quiet') ? undefined : createProgressReporter(process.stderr, { ci });
+  const specs = findSpecs(args.operands);
   const session = startRun({
-    files: findSpecFiles(args.operands),
+    files: specs.files,
+    // Specs read files only inside their projects, as `wabi check` says, unless the user opts out.
+    projects: args.flags.has('--allow-outside') ? undefined : specs.roots,
     filter: args.flags.has('--filter') ? { name: String(args.flags.get('--filter')) } : undefined,
     seeds,
     cacheDir: scratch ?? (noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined)),

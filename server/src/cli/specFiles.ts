@@ -2,12 +2,19 @@
 // dependencies and hidden folders, so `wabi check .` in a repository does the expected thing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { projectRoot } from '../files/projectRoot';
 import { UsageError } from './args';
 
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'out']);
 
 export function findSpecFiles(operands: readonly string[]): string[] {
+  return findSpecs(operands).files;
+}
+
+/** The spec files of the operands, and the project folders they may read files in (files/projectRoot.ts). */
+export function findSpecs(operands: readonly string[]): { readonly files: string[]; readonly roots: string[] } {
   const found = new Set<string>();
+  const roots = new Set<string>();
   for (const operand of operands.length > 0 ? operands : ['.']) {
     const abs = path.resolve(operand);
     let stat: fs.Stats;
@@ -16,10 +23,15 @@ export function findSpecFiles(operands: readonly string[]): string[] {
     } catch {
       throw new UsageError(`'${operand}' does not exist`);
     }
-    if (stat.isFile()) found.add(abs);
-    else if (stat.isDirectory()) walk(abs, found);
+    const here = new Set<string>();
+    if (stat.isFile()) here.add(abs);
+    else if (stat.isDirectory()) walk(abs, here);
+    for (const f of here) {
+      found.add(f);
+      roots.add(projectRoot(f, stat.isFile() ? path.dirname(abs) : abs));
+    }
   }
-  return [...found].sort();
+  return { files: [...found].sort(), roots: [...roots].sort() };
 }
 
 function walk(dir: string, out: Set<string>): void {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requiredSeeds } from '../catalogue/values';
 import type { Range } from '../files/location';
-import { nodeHost } from '../files/host';
+import { confinedHost, nodeHost } from '../files/host';
 import type { Diagnostic } from '../language/ast';
 import { resolveSpec } from '../language/resolve';
 import { SpecWorkspace, specDiagnostics } from '../language/workspace';
@@ -58,8 +58,11 @@ export interface RunRequest {
   readonly provider?: ProviderSetting;
   readonly concurrency?: number;
   readonly batchSize?: number;
-  /** The workspace to read specs from (the language server's, with its open documents); by default the disk. */
+  /** The workspace to read specs from (the language server's, with its open documents); by default the disk,
+   *  read only inside `projects` when given. */
   readonly workspace?: SpecWorkspace;
+  /** Folders the specs may read files in (the command line's project folders); anywhere when undefined. */
+  readonly projects?: readonly string[];
   readonly onEvent?: (event: SessionEvent) => void;
   readonly log?: (line: string) => void;
 }
@@ -119,7 +122,10 @@ export function startRun(request: RunRequest): RunSession {
 }
 
 async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-  const ws = request.workspace ?? new SpecWorkspace(nodeHost, { roots: [...new Set(request.files.map((f) => path.dirname(f)))] });
+  const projects = request.projects;
+  const ws =
+    request.workspace ??
+    new SpecWorkspace(projects ? confinedHost(nodeHost, () => projects) : nodeHost, { roots: projects ?? [...new Set(request.files.map((f) => path.dirname(f)))] });
   const errors: SpecDiagnostic[] = [];
   const plans: TestPlan[] = [];
   for (const file of request.files) {
