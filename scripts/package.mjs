@@ -16,7 +16,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlibConstants, inflateRawSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'out', 'package');
@@ -195,6 +196,29 @@ function pruneOnnxRuntime(dest, platform) {
     filter: (file) => !/providers_(cuda|tensorrt)/.test(file),
   });
   dropDuplicateLibraries(join(dest, platform.ortDir));
+  compressRuntimeLibrary(join(dest, platform.ortDir));
+}
+
+/** libonnxruntime is most of a VSIX (46 MB; 17.9 MB deflated). Shipped brotli-compressed (14.4 MB), it is unpacked
+ *  once, beside itself, the first time the server runs tests (server/src/lsp/nativeLibraries.ts). Compressing takes
+ *  ~30 s, so the result is cached by the library's hash in out/package/tarballs/. */
+function compressRuntimeLibrary(dir) {
+  for (const name of readdirSync(dir)) {
+    if (!/^(lib)?onnxruntime[.\d]*\.(so[.\d]*|dylib|dll)$/.test(name)) continue;
+    const bytes = readFileSync(join(dir, name));
+    const cached = join(OUT, 'tarballs', `${name}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.br`);
+    if (!existsSync(cached)) {
+      mkdirSync(dirname(cached), { recursive: true });
+      const packed = brotliCompressSync(bytes, {
+        params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_LGWIN]: 24, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+      });
+      writeFileSync(`${cached}.tmp`, packed);
+      cpSync(`${cached}.tmp`, cached);
+      rmSync(`${cached}.tmp`);
+    }
+    cpSync(cached, join(dir, `${name}.br`));
+    rmSync(join(dir, name));
+  }
 }
 
 /** npm tarballs cannot hold symlinks, so on macOS libonnxruntime.1.30.0.dylib is a second full copy (45 MB) of
@@ -334,7 +358,8 @@ export function verifyVsix(vsix, target) {
   const names = entries.map((e) => e.name);
   const problems = [];
   const ext = `extension/${RUNTIME_MODULES_DIR}`;
-  const libOrt = { linux: /\/libonnxruntime\.so[.\d]*$/, darwin: /\/libonnxruntime[.\d]*\.dylib$/, win32: /\/onnxruntime\.dll$/ }[platform.os];
+  // Shipped brotli-compressed, unpacked on first use.
+  const libOrt = { linux: /\/libonnxruntime\.so[.\d]*\.br$/, darwin: /\/libonnxruntime[.\d]*\.dylib\.br$/, win32: /\/onnxruntime\.dll\.br$/ }[platform.os];
   const required = [
     ['package.json', (n) => n === 'extension/package.json'],
     ...BUNDLES.map((b) => [b, (n) => n === `extension/${b}`]),

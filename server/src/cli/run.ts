@@ -7,7 +7,7 @@ import { MAX_SEED, MAX_SEEDS } from '../catalogue/values';
 import { startRun } from '../engine/runSession';
 import { resolveCacheRoot } from '../runner/resultCache';
 import { createProgressReporter, githubAnnotations, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
-import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
+import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { UsageError, parseArgs } from './args';
 import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';

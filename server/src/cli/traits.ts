@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TRAITS } from '../catalogue/traits';
-import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
+import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { isFailure, TraitScorer, type TraitFailure, type TraitResult } from '../scoring/traitScorer';
 import { traitsMarkdown } from '../scoring/traits/docs';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';

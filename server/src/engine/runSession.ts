@@ -19,7 +19,7 @@ import type { RunEvent, RunResult } from '../runner/results';
 import { ResultCache } from '../runner/resultCache';
 import { runTests } from '../runner/runner';
 import { RunQueue } from './runQueue';
-import type { ProviderSetting } from '../scoring/session';
+import type { ProviderSetting } from '../catalogue/providers';
 
 /** Which tests of the specs run. Every given criterion must hold. */
 export interface TestFilter {

@@ -13,7 +13,7 @@ import { resolveSpec } from '../language/resolve';
 import type { SpecWorkspace } from '../language/workspace';
 import { planTests } from '../runner/plan';
 import { resolveCacheRoot } from '../runner/resultCache';
-import { PROVIDER_SETTINGS, type ProviderSetting } from '../scoring/session';
+import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import {
   CANCEL_RUN,
   DISCOVER_TESTS,
@@ -33,6 +33,7 @@ import {
   type RunTestsResult,
   type SecretResult,
 } from './protocol';
+import { unpackNativeLibraries } from './nativeLibraries';
 import type { FromWorker, ToWorker, WorkerRun } from './runWorker';
 
 export interface RunServiceContext {
@@ -178,6 +179,11 @@ export class RunService {
   private inWorker(run: WorkerRun, send: (e: RunEventParams['event']) => void, signal: AbortSignal): Promise<RunTestsResult> {
     const { connection } = this.ctx;
     const script = this.ctx.workerScript ?? path.join(__dirname, 'runWorker.js');
+    try {
+      for (const f of unpackNativeLibraries()) connection.console.log(`wabi: unpacked ${path.basename(f)} (first run)`);
+    } catch (e) {
+      return Promise.resolve({ status: 'refused', reason: `unpacking onnxruntime's library failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
     return new Promise((resolve) => {
       const worker = new Worker(script, { workerData: run });
       const tell = (m: ToWorker) => worker.postMessage(m);

@@ -6,10 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-export type ProviderSetting = 'auto' | 'cuda' | 'webgpu' | 'cpu';
-export type Provider = Exclude<ProviderSetting, 'auto'>;
+import type { Provider, ProviderSetting } from '../catalogue/providers';
 
-export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+export { PROVIDER_SETTINGS, type Provider, type ProviderSetting } from '../catalogue/providers';
 
 export interface SessionOptions {
   readonly provider?: ProviderSetting;
