@@ -1,11 +1,10 @@
-// Expands the CLI's SPEC|DIR operands into spec files: folders are searched for `*.wabi`, skipping
-// dependencies and hidden folders, so `wabi check .` in a repository does the expected thing.
+// Expands the CLI's SPEC|DIR operands into spec files (folders searched by files/specFinder.ts) and the project
+// folders those specs may read files in.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../files/projectRoot';
+import { findSpecFilesIn } from '../files/specFinder';
 import { UsageError } from './args';
-
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'out']);
 
 export function findSpecFiles(operands: readonly string[]): string[] {
   return findSpecs(operands).files;
@@ -25,22 +24,13 @@ export function findSpecs(operands: readonly string[]): { readonly files: string
     }
     const here = new Set<string>();
     if (stat.isFile()) here.add(abs);
-    else if (stat.isDirectory()) walk(abs, here);
+    else if (stat.isDirectory()) findSpecFilesIn(abs, here);
     for (const f of here) {
       found.add(f);
       roots.add(projectRoot(f, stat.isFile() ? path.dirname(abs) : abs));
     }
   }
   return { files: [...found].sort(), roots: [...roots].sort() };
-}
-
-function walk(dir: string, out: Set<string>): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.name.startsWith('.') || SKIPPED_DIRS.has(e.name)) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, out);
-    else if (e.isFile() && e.name.endsWith('.wabi')) out.add(full);
-  }
 }
 
 /** Paths in messages are relative to where the user stands, as compilers print them. */

@@ -1,7 +1,6 @@
 // Running tests for an editor (docs/editor-protocol.md): discovery, runs in a worker thread one at a time, events
 // as notifications, cancellation, the workspace's stored results, secrets asked of the client, and Workspace Trust.
 // The run itself is the engine's run session, as `wabi run` uses it; this file only moves messages.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as lsp from 'vscode-languageserver';
@@ -9,6 +8,7 @@ import type { TestFilter } from '../engine/runSession';
 import { ResultStore } from '../engine/resultStore';
 import { testId } from '../engine/testId';
 import { RunQueue } from '../engine/runQueue';
+import { findSpecFilesIn } from '../files/specFinder';
 import { resolveSpec } from '../language/resolve';
 import type { SpecWorkspace } from '../language/workspace';
 import { planTests } from '../runner/plan';
@@ -56,8 +56,6 @@ interface RunSettings {
 }
 
 const UNTRUSTED = 'Wabi runs nothing in an untrusted workspace: trust the workspace to run tests.';
-const SPEC_DIRS_SKIPPED = new Set(['node_modules', 'dist', 'out']);
-
 export class RunService {
   private trusted: boolean;
   private readonly queue = new RunQueue();
@@ -118,25 +116,16 @@ export class RunService {
 
   /** Every `.wabi` file under the workspace folders, skipping hidden and dependency folders. */
   private specFiles(): string[] {
-    const found: string[] = [];
-    const walk = (dir: string, depth: number) => {
-      if (depth > 12) return;
-      let entries: fs.Dirent[];
+    const found = new Set<string>();
+    for (const root of this.ctx.roots()) {
       try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
+        findSpecFilesIn(root, found, 12);
       } catch {
-        return;
+        // A workspace folder that cannot be read holds no tests to list.
       }
-      for (const e of entries) {
-        if (e.name.startsWith('.') || SPEC_DIRS_SKIPPED.has(e.name)) continue;
-        const full = path.join(dir, e.name);
-        if (e.isDirectory()) walk(full, depth + 1);
-        else if (e.isFile() && e.name.endsWith('.wabi')) found.push(full);
-      }
-    };
-    for (const root of this.ctx.roots()) walk(root, 0);
-    for (const [file] of this.ctx.openDocuments()) if (!found.includes(file)) found.push(file);
-    return found.sort();
+    }
+    for (const [file] of this.ctx.openDocuments()) found.add(file);
+    return [...found].sort();
   }
 
   // ---- runs ------------------------------------------------------------------------------------------------
