@@ -189,3 +189,23 @@ test('wabi.diagnostics.checkFiles reaches the server from the client and applies
     await client.shutdown();
   }
 });
+
+test("discovery lists an images test's files through the workspace's confined host: none outside it", async () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-outside-'));
+  const spec = path.join(dir, 'outside.wabi');
+  try {
+    for (const f of ['a.jpg', 'b.jpg']) fs.copyFileSync(path.join(PHOTOS, 'coffee.jpg'), path.join(outside, f));
+    fs.writeFileSync(spec, `test "elsewhere"\n  images ${path.relative(dir, outside)}/*.jpg\n  expect grain >= 0\n`);
+    const { client } = await server();
+    try {
+      const found = await client.request<DiscoverTestsResult>('wabi/discoverTests', { files: [spec] });
+      assert.equal(found.files[0].errors, 1, 'the checker reports the glob as outside the workspace');
+      assert.deepEqual(found.files[0].tests[0].seeds, [], 'and discovery lists none of the files there');
+    } finally {
+      await client.shutdown();
+    }
+  } finally {
+    fs.rmSync(spec, { force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});

@@ -132,7 +132,7 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     // A spec that cannot be analysed (not UTF-8, not text, unreadable) is an error too, never skipped in silence.
     for (const d of specDiagnostics(ws, file)) if (d.severity === 'error') errors.push({ file, diagnostic: d });
     const analysis = ws.analyze(file);
-    if (analysis && errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds));
+    if (analysis && errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds, ws.host));
   }
   if (errors.length > 0) return { status: 'spec-errors', errors };
   const selected = select(plans, request.filter);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { glob } from '../files/glob';
-import { nodeHost } from '../files/host';
+import { nodeHost, type SpecHost } from '../files/host';
 import { imageFormat } from '../files/imageFormat';
 import { GenerationError, type Generator } from './generator';
 import type { GeneratorSettings } from './settings';
@@ -16,10 +16,10 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.
 
 /** Sorted absolute paths of the image files `pattern` matches, relative to `dir` (itself relative to the spec's
  *  folder) or to the spec's folder. Files of other types are left out. */
-export function listImages(specFile: string, pattern: string, dir?: string): string[] {
+export function listImages(specFile: string, pattern: string, dir?: string, host: SpecHost = nodeHost): string[] {
   const base = path.resolve(path.dirname(specFile), dir ?? '.');
   const pat = pattern.replace(/\\/g, '/');
-  return glob(nodeHost, base, pat)
+  return glob(host, base, pat)
     .filter((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()))
     .map((f) => path.resolve(f))
     .sort();

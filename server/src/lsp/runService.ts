@@ -95,7 +95,7 @@ export class RunService {
     for (const file of files) {
       const analysis = this.ctx.ws.analyze(file);
       if (!analysis) continue;
-      const plans = planTests(resolveSpec(analysis, (f) => this.ctx.ws.analyze(f)?.visible));
+      const plans = planTests(resolveSpec(analysis, (f) => this.ctx.ws.analyze(f)?.visible), undefined, this.ctx.ws.host);
       out.push({
         path: file,
         errors: analysis.diagnostics.filter((d) => d.severity === 'error').length,

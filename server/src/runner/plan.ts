@@ -2,6 +2,7 @@
 // run's seed override; it reads no images and runs nothing, so a face can list, filter and count tests before
 // starting them.
 import { requiredSeeds } from '../catalogue/values';
+import { nodeHost, type SpecHost } from '../files/host';
 import { listImages } from '../generation/files';
 import type { ResolvedSpec, ResolvedTest } from '../language/resolved';
 
@@ -12,13 +13,15 @@ export interface TestPlan extends Omit<ResolvedTest, 'images'> {
   readonly images?: readonly string[];
 }
 
-/** Plans every test of a resolved spec. `seedsOverride` replaces every test's seeds (a run's `--seeds`). */
-export function planTests(spec: ResolvedSpec, seedsOverride?: readonly number[]): TestPlan[] {
-  return spec.tests.map((t) => planTest(t, seedsOverride));
+/** Plans every test of a resolved spec. `seedsOverride` replaces every test's seeds (a run's `--seeds`); `host` is
+ *  the file system the spec was read through (the editor's is confined to the workspace), so an `images` glob lists
+ *  only what the spec may read. */
+export function planTests(spec: ResolvedSpec, seedsOverride?: readonly number[], host: SpecHost = nodeHost): TestPlan[] {
+  return spec.tests.map((t) => planTest(t, seedsOverride, host));
 }
 
-function planTest(t: ResolvedTest, seedsOverride?: readonly number[]): TestPlan {
-  const images = t.images === undefined ? undefined : listImages(t.spec, t.images, t.imagesDir);
+function planTest(t: ResolvedTest, seedsOverride: readonly number[] | undefined, host: SpecHost): TestPlan {
+  const images = t.images === undefined ? undefined : listImages(t.spec, t.images, t.imagesDir, host);
   // An `images` test's "seeds" are its files, numbered from 1: the pass rate is taken over them.
   const seeds = images ? images.map((_, i) => i + 1) : (seedsOverride ?? t.seeds);
   return { ...t, line: t.headerRange.start.line, images, seeds, requiredSeeds: requiredSeeds(t.passRatio, seeds.length) };
