@@ -27,7 +27,7 @@ export function resolveSpec(analysis: Analysis, scopeOf: ScopeOf = () => undefin
     return g;
   };
   const tests = analysis.tests.map((t) => resolveTest(t, analysis, lines, judges, generator));
-  return { path: analysis.path, tests };
+  return { path: analysis.path, tests, audits: [], judges };
 }
 
 function resolveTest(

@@ -80,7 +80,35 @@ export interface ResolvedTest {
   readonly judges: ReadonlyMap<string, JudgeDeclaration>;
 }
 
+/** A judge an `audit` names: one the spec can see, or the built-in `traits` intent judge (no declaration). */
+export interface AuditJudgeRef {
+  readonly name: string;
+  /** The `judge` line's value. */
+  readonly range: Range;
+  /** Undefined for the built-in `traits` judge (and for a name the checker reports as unknown). */
+  readonly declaration?: JudgeDeclaration;
+}
+
+/** An `audit` block: does each judge score the faithful image of every pair above the polished one? */
+export interface ResolvedAudit {
+  readonly name: string;
+  /** Absolute path of the spec. */
+  readonly spec: string;
+  readonly headerRange: Range;
+  readonly range: Range;
+  readonly tags: readonly string[];
+  /** Absolute path of the pairs: a JSONL file or a folder of `N_orig.*` / `N_dist.*` images with `_meta.json`.
+   *  Undefined when not set (the checker reports it). */
+  readonly pairs?: string;
+  readonly judges: readonly AuditJudgeRef[];
+  /** The accuracy (0..1) every judge must reach, or the audit fails. */
+  readonly minAccuracy?: number;
+}
+
 export interface ResolvedSpec {
   readonly path: string;
   readonly tests: readonly ResolvedTest[];
+  readonly audits: readonly ResolvedAudit[];
+  /** The judges this spec can name (its own and its imports'), as tests see them. */
+  readonly judges: ReadonlyMap<string, JudgeDeclaration>;
 }
