@@ -47,11 +47,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<WabiAp
   lc.onRequest(SECRET, (p: SecretParams) => answerSecret(context.secrets, p, (line) => log.line(line)));
   await lc.start();
 
-  if (vscode.workspace.isTrusted) runs.createProfiles();
+  runs.createProfiles();
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       void lc.sendNotification(WORKSPACE_TRUSTED);
-      runs.createProfiles();
+      runs.trustChanged();
     }),
   );
 

@@ -24,6 +24,7 @@ import { seedPassed, testMessages, toRange, VERDICT_WORDS } from './testMessages
 import type { TestTree } from './testTree';
 
 export const UNTRUSTED_MESSAGE = 'Wabi runs nothing in an untrusted workspace: trust it to run tests.';
+const PROFILE_LABELS = ['Run', 'Run, regenerate images'] as const;
 
 interface Continuous {
   readonly request: vscode.TestRunRequest;
@@ -51,12 +52,18 @@ export class TestRuns implements vscode.Disposable {
     );
   }
 
-  /** Creates the run profiles; called when the workspace is trusted (at start, or when trust is granted). */
+  /**
+   * Creates the run profiles: "Run" (the default, continuous on save) and "Run, regenerate images". They exist in
+   * an untrusted workspace too, so the Test Explorer can say why nothing runs: their labels say it, and a run
+   * marks every requested test errored with the reason (the server refuses as well). Granting trust relabels them;
+   * no reload is needed.
+   */
   createProfiles(): void {
     if (this.profiles.length > 0) return;
     const { controller } = this.tree;
     const handler = (regenerate: boolean) => (request: vscode.TestRunRequest, token: vscode.CancellationToken) => {
       if (request.continuous) {
+        if (!this.trusted) return this.refuse(request);
         const entry: Continuous = { request, profile: request.profile!, token };
         this.continuous.add(entry);
         token.onCancellationRequested(() => this.continuous.delete(entry));
@@ -65,24 +72,47 @@ export class TestRuns implements vscode.Disposable {
       return this.run(request, token, regenerate);
     };
     this.profiles = [
-      controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, handler(false), true, undefined, true),
-      controller.createRunProfile('Run, regenerate images', vscode.TestRunProfileKind.Run, handler(true), false),
+      controller.createRunProfile(PROFILE_LABELS[0], vscode.TestRunProfileKind.Run, handler(false), true, undefined, true),
+      controller.createRunProfile(PROFILE_LABELS[1], vscode.TestRunProfileKind.Run, handler(true), false),
     ];
+    this.trustChanged();
   }
 
-  /** "Run" (the default, continuous on save) and "Run, regenerate images"; none until the workspace is trusted. */
+  /** Labels the profiles for the workspace's trust: called at start and when trust is granted. */
+  trustChanged(): void {
+    this.profiles.forEach((p, i) => (p.label = this.trusted ? PROFILE_LABELS[i] : `${PROFILE_LABELS[i]} (needs a trusted workspace)`));
+  }
+
+  /** "Run" (the default, continuous on save) and "Run, regenerate images". */
   get runProfiles(): readonly vscode.TestRunProfile[] {
     return this.profiles;
   }
 
   get trusted(): boolean {
-    return this.profiles.length > 0;
+    return vscode.workspace.isTrusted;
+  }
+
+  /** An untrusted workspace's run: every requested test errored with the reason, and a way to grant trust. */
+  private refuse(request: vscode.TestRunRequest): void {
+    const run = this.tree.controller.createTestRun(request, 'Wabi (untrusted workspace)', false);
+    for (const item of request.include ?? gather(this.tree.controller.items)) run.errored(item, new vscode.TestMessage(UNTRUSTED_MESSAGE));
+    run.appendOutput(crlf(UNTRUSTED_MESSAGE + '\n'));
+    run.end();
+    this.log.line(UNTRUSTED_MESSAGE);
+    void this.explainUntrusted();
+  }
+
+  private async explainUntrusted(): Promise<void> {
+    const manage = 'Manage Workspace Trust';
+    if ((await vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, manage)) === manage) {
+      await vscode.commands.executeCommand('workbench.trust.manage');
+    }
   }
 
   /** Runs one test, as the CodeLens's "Run" asks (`wabi.runTest`). */
   async runTest(path: string, name: string): Promise<void> {
     if (!this.trusted) {
-      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
+      void this.explainUntrusted(); // not awaited: the warning waits for a click
       return;
     }
     let item = this.tree.item(testId(path, name));
@@ -103,6 +133,7 @@ export class TestRuns implements vscode.Disposable {
   }
 
   async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, regenerate: boolean): Promise<void> {
+    if (!this.trusted) return this.refuse(request);
     const runId = `r-${Date.now().toString(36)}-${this.nextRun++}`;
     const run = this.tree.controller.createTestRun(request, regenerate ? 'Wabi (regenerate images)' : 'Wabi');
     // (testing.runAtCursor can name an item twice)

@@ -6,7 +6,10 @@
 //   node test/e2e/run.mjs                        # = npm run test:e2e
 //
 // What happens:
-//   1. a temporary folder gets a fixture workspace (cow.wabi), a code-server user-data dir, extensions dir,
+//   0. it runs twice, in two windows one after the other (PHASES below): a trusted one (cow.wabi and a copy of
+//      examples/), and an untrusted one (Workspace Trust on, Restricted Mode) where nothing may run until trust is
+//      granted in the real UI;
+//   1. a temporary folder gets a fixture workspace, a code-server user-data dir, extensions dir,
 //      XDG dirs and a browser profile;
 //   2. code-server starts on 127.0.0.1 with a free port; chromium opens the workspace with a `payload` that
 //      loads this repo as extensionDevelopmentPath and test/e2e/suite/index.js as extensionTestsPath, so the
@@ -18,7 +21,7 @@
 //
 // Environment: WABI_E2E_CHROMIUM (browser binary; default `chromium` on PATH), WABI_E2E_EXTENSION_DIR
 // (extension to load; default the repo root), WABI_E2E_KEEP=1 (keep the temporary folder),
-// WABI_E2E_TIMEOUT_S (whole-run limit, default 170).
+// WABI_E2E_TIMEOUT_S (whole-run limit, default 330), WABI_E2E_PHASES=untrusted (run only the windows named).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -34,7 +37,7 @@ const fromVsix = !process.env.WABI_E2E_EXTENSION_DIR && process.env.WABI_E2E_FRO
 const suiteModule = path.join(root, 'test/e2e/suite/index.js');
 const codeServerEntry = path.join(root, 'test/e2e/.tools/node_modules/code-server/out/node/entry.js');
 const artifacts = path.join(root, 'test-artifacts/e2e');
-const TOTAL_MS = Number(process.env.WABI_E2E_TIMEOUT_S || 240) * 1000;
+const TOTAL_MS = Number(process.env.WABI_E2E_TIMEOUT_S || 330) * 1000;
 
 const t0 = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
@@ -78,6 +81,18 @@ function cleanup() {
   })();
   return cleaning;
 }
+/** Runs the cleanups registered after the first `mark` of them (last first), leaving the earlier ones. */
+async function runCleanupsAbove(mark) {
+  while (cleanups.length > mark) {
+    const [name, fn] = cleanups.pop();
+    try {
+      await within(15_000, `cleanup: ${name}`, Promise.resolve().then(fn));
+    } catch (e) {
+      log(`cleanup '${name}' failed: ${e.message}`);
+    }
+  }
+}
+
 async function finish(code, message) {
   clearTimeout(watchdog);
   await cleanup();
@@ -198,22 +213,36 @@ async function main() {
     else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }]);
   if (fromVsix) extensionDir = packagedExtension(tmp);
+
+  // Two windows, one after the other: a trusted one where everything runs, and an untrusted one where nothing may
+  // run until trust is granted in the UI.
+  const only = process.env.WABI_E2E_PHASES?.split(',');
+  for (const phase of PHASES.filter((p) => !only || only.includes(p.name))) {
+    const mark = cleanups.length;
+    log(`--- ${phase.name} window`);
+    await session(phase, path.join(tmp, phase.name), { playwright, chromiumPath });
+    await runCleanupsAbove(mark); // stop this window's code-server and chromium before the next starts
+  }
+}
+
+/** One code-server window on its own workspace, with the in-host suite running `phase.name`'s checks. */
+async function session(phase, tmp, { playwright, chromiumPath }) {
   const dirs = Object.fromEntries(['ws', 'sync', 'user-data/User', 'extensions', 'xdg/config', 'xdg/data', 'profile']
     .map((d) => [d, path.join(tmp, d)]));
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   const ws = dirs.ws;
   const userData = path.join(tmp, 'user-data');
-  fs.writeFileSync(path.join(ws, 'cow.wabi'), FIXTURE);
-  // The examples run for real in the Test Explorer checks: the built-in degrade generator, and the aligned-model
-  // stand-in, a node script that imports sharp: a link to the repo's sharp alone (its own dependencies resolve from
-  // its real path), since the whole node_modules would keep VS Code's file watcher busy.
-  fs.cpSync(path.join(root, 'examples'), path.join(ws, 'examples'), { recursive: true });
+  phase.workspace(ws);
+  // The generators the checks run are node scripts that import sharp: a link to the repo's sharp alone (its own
+  // dependencies resolve from its real path), since the whole node_modules would keep VS Code's file watcher busy.
   fs.mkdirSync(path.join(ws, 'node_modules'));
   fs.symlinkSync(path.join(root, 'node_modules/sharp'), path.join(ws, 'node_modules/sharp'), 'dir');
-  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({ ...USER_SETTINGS, ...phase.settings }, null, 2));
+  // The suite reads which checks to run from here (beside the workspace, like the sync folder).
+  fs.writeFileSync(path.join(tmp, 'phase.json'), JSON.stringify({ phase: phase.name }));
   cleanups.push(['save VS Code logs', () => {
     const logs = path.join(userData, 'logs');
-    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(artifacts, 'vscode-logs'), { recursive: true });
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(artifacts, `vscode-logs-${phase.name}`), { recursive: true });
   }]);
 
   // code-server, in a process group of its own so that the extension host and helpers stop with it.
@@ -221,7 +250,7 @@ async function main() {
   const host = `127.0.0.1:${port}`;
   const configFile = path.join(userData, 'config.yaml');
   fs.writeFileSync(configFile, `bind-addr: ${host}\nauth: none\ncert: false\n`);
-  const serverLog = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  const serverLog = fs.openSync(path.join(artifacts, `code-server-${phase.name}.log`), 'w');
   const serverTail = [];
   const server = spawn(process.execPath, [
     codeServerEntry,
@@ -229,7 +258,7 @@ async function main() {
     '--bind-addr', host,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(phase.trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', userData,
@@ -294,7 +323,7 @@ async function main() {
 
   const consoleLines = [];
   const hostFailures = []; // the suite logs `[wabi-e2e] FAILED: <why>` before it rejects
-  const consoleFile = fs.openSync(path.join(artifacts, 'browser-console.log'), 'w');
+  const consoleFile = fs.openSync(path.join(artifacts, `browser-console-${phase.name}.log`), 'w');
   const record = (line) => {
     fs.writeSync(consoleFile, line + '\n');
     consoleLines.push(line);
@@ -331,8 +360,8 @@ async function main() {
 
   // Drive the UI checks the suite hands over, while waiting for its exit code.
   const uiFailures = [];
-  const ui = driveUi(page, dirs.sync, () => exitInfo !== null, uiFailures);
-  const outcome = await within(TOTAL_MS - 50_000, 'the in-host test to finish (codeAutomationExit)', Promise.race([
+  const ui = driveUi(page, phase.steps, dirs.sync, () => exitInfo !== null, uiFailures);
+  const outcome = await within(phase.limitMs, `the in-host ${phase.name} checks to finish (codeAutomationExit)`, Promise.race([
     testExit,
     serverExit.then((e) => { throw new Failure(`code-server exited during the test (${JSON.stringify(e)})`); }),
     new Promise((_, reject) => {
@@ -343,19 +372,19 @@ async function main() {
   await within(5_000, 'the UI driver to stop', ui).catch(() => {});
   for (const entry of outcome.logs ?? []) {
     if (entry?.relativePath && typeof entry.contents === 'string') {
-      const file = path.join(artifacts, 'automation-logs', entry.relativePath.replace(/\.\.(\/|\\)/g, ''));
+      const file = path.join(artifacts, `automation-logs-${phase.name}`, entry.relativePath.replace(/\.\.(\/|\\)/g, ''));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, entry.contents);
     }
   }
 
   if (outcome.code !== 0 || uiFailures.length) {
-    await page.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => {});
+    await page.screenshot({ path: path.join(artifacts, `failure-${phase.name}.png`) }).catch(() => {});
     const why = [];
     if (outcome.code !== 0) {
       why.push(`the in-host test failed (exit code ${outcome.code})` + (hostFailures.length
         ? `: ${hostFailures.join('\n').replace(/^FAILED:\s*/, '')}`
-        : '; its output is in browser-console.log and automation-logs/exthost'));
+        : `; its output is in browser-console-${phase.name}.log and automation-logs-${phase.name}/exthost`));
     }
     if (uiFailures.length) why.push(`UI checks failed:\n  ${uiFailures.join('\n  ')}`);
     throw new Failure(why.join('\n'));
@@ -363,15 +392,7 @@ async function main() {
 }
 
 // ---- UI checks, in step with the suite ---------------------------------------------------------------------
-async function driveUi(page, syncDir, testFinished, failures) {
-  const steps = {
-    squiggle: checkSquiggle,
-    completion: checkCompletion,
-    'test-passed': (p) => screenshotTesting(p, '04-test-passed.png', 'clarity-and-focus.wabi'),
-    beautified: checkResultDiagnostic,
-    gallery: checkGallery,
-    cancelled: (p) => screenshotTesting(p, '07-cancelled.png', 'clarity-and-focus.wabi'),
-  };
+async function driveUi(page, steps, syncDir, testFinished, failures) {
   for (const [step, check] of Object.entries(steps)) {
     const ready = path.join(syncDir, `${step}.ready`);
     while (!fs.existsSync(ready)) {
@@ -500,6 +521,88 @@ async function checkResultDiagnostic(page, { line }) {
   log(`  hover: ${text.slice(0, 160)}`);
   await page.mouse.move(2, 2);
   await page.keyboard.press('Escape');
+}
+
+// ---- the two windows ------------------------------------------------------------------------------------------
+// A spec whose generator is a script that leaves a trace (ran.log): in the untrusted window it must not run until
+// trust is granted in the real UI, and then it must.
+const UNTRUSTED_SPEC = `# Written by test/e2e/run.mjs: its generator leaves ran.log behind, so the test sees whether it ran.
+generator painter
+  kind  command
+  run   node paint.mjs {out} {width} {height} {seed}
+
+test "grain from a script"
+  generator  painter
+  prompt     Grey film grain over everything.
+  size       256x256
+  expect     grain >= 0.5
+`;
+const PAINT_SCRIPT = `// Writes a noisy grey image, and a line in ran.log that says it ran.
+import fs from 'node:fs';
+import sharp from 'sharp';
+const [out, width, height, seed] = process.argv.slice(2);
+fs.appendFileSync(new URL('./ran.log', import.meta.url), 'seed ' + seed + '\\n');
+const w = Number(width), h = Number(height);
+let s = Number(seed) >>> 0 || 1;
+const data = Buffer.alloc(w * h * 3);
+for (let i = 0; i < data.length; i++) { s = (s * 1664525 + 1013904223) >>> 0; data[i] = 88 + ((s >>> 24) % 81); }
+await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toFile(out);
+`;
+
+const PHASES = [
+  {
+    name: 'trusted',
+    limitMs: 200_000,
+    trust: false, // code-server's --disable-workspace-trust: every folder is trusted
+    settings: {},
+    workspace(ws) {
+      fs.writeFileSync(path.join(ws, 'cow.wabi'), FIXTURE);
+      // The examples run for real in the Test Explorer checks: the built-in degrade generator, and the aligned-model
+      // stand-in (a node script).
+      fs.cpSync(path.join(root, 'examples'), path.join(ws, 'examples'), { recursive: true });
+    },
+    steps: {
+      squiggle: checkSquiggle,
+      completion: checkCompletion,
+      'test-passed': (p) => screenshotTesting(p, '04-test-passed.png', 'clarity-and-focus.wabi'),
+      beautified: checkResultDiagnostic,
+      gallery: checkGallery,
+      cancelled: (p) => screenshotTesting(p, '07-cancelled.png', 'clarity-and-focus.wabi'),
+    },
+  },
+  {
+    name: 'untrusted',
+    limitMs: 100_000,
+    trust: true,
+    // Workspace Trust on, and no start-up question: the folder opens in Restricted Mode.
+    settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' },
+    workspace(ws) {
+      fs.writeFileSync(path.join(ws, 'mark.wabi'), UNTRUSTED_SPEC);
+      fs.writeFileSync(path.join(ws, 'paint.mjs'), PAINT_SCRIPT);
+    },
+    steps: {
+      refused: checkRefused,
+      'grant-trust': grantTrust,
+      'ran-after-trust': (p) => screenshotTesting(p, '10-ran-after-trust.png', 'mark.wabi'),
+    },
+  },
+];
+
+/** Restricted Mode in the status bar, and the Test Explorer showing the test that was refused. */
+async function checkRefused(page) {
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible' });
+  await screenshotTesting(page, '08-untrusted-refused.png', 'mark.wabi');
+}
+
+/** Trust granted as a user would: the refusal's "Manage Workspace Trust" button, then "Trust" in the editor. */
+async function grantTrust(page) {
+  await page.locator('.notification-toast .monaco-button', { hasText: 'Manage Workspace Trust' }).first().click();
+  const editor = page.locator('.workspace-trust-editor');
+  await editor.waitFor({ state: 'visible' });
+  await sleep(300);
+  await page.screenshot({ path: path.join(artifacts, '09-trust-editor.png') });
+  await editor.getByRole('button', { name: 'Trust', exact: true }).first().click();
+  await until('Restricted Mode to end', 15_000, async () => !(await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count()), 250);
 }
 
 try {

@@ -99,7 +99,10 @@ async function checks() {
   assert(folder, 'No workspace folder is open.');
   const syncDir = path.join(path.dirname(folder.uri.fsPath), 'sync');
   const sync = fs.existsSync(syncDir) ? syncDir : undefined;
-  log(`workspace ${folder.uri.fsPath}; UI hand-over ${sync ? 'on' : 'off'}`);
+  const phaseFile = path.join(path.dirname(folder.uri.fsPath), 'phase.json');
+  const phase = fs.existsSync(phaseFile) ? JSON.parse(fs.readFileSync(phaseFile, 'utf8')).phase : 'trusted';
+  log(`workspace ${folder.uri.fsPath}; ${phase} window; UI hand-over ${sync ? 'on' : 'off'}`);
+  if (phase === 'untrusted') return untrustedChecks(folder, sync);
 
   // --- 1. the extension is there and activates on its own ---------------------------------------------
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -274,6 +277,62 @@ async function testExplorerChecks(folder, api, sync) {
   const rerun = await waitFor("the continuous run to rerun 'soft focus' after the save", () => api.results.last(softId) !== lastBeforeSave && api.results.last(softId), { timeoutMs: 60_000 });
   watching.cancel();
   log(`continuous run: saving the spec reran 'soft focus' (${rerun.verdict})`);
+}
+
+/**
+ * The untrusted window (Restricted Mode): the spec is parsed and its test listed, but running it runs nothing (its
+ * generator script would leave ran.log), the profiles say why, and the test is marked errored with the reason.
+ * Then the runner grants trust in the Workspace Trust editor, as a user would, and the same test runs, without a
+ * reload.
+ */
+async function untrustedChecks(folder, sync) {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert(ext, `Extension ${EXTENSION_ID} is not loaded in the untrusted window.`);
+  assert(!vscode.workspace.isTrusted, 'The workspace should open untrusted (Restricted Mode).');
+  const uri = vscode.Uri.joinPath(folder.uri, 'mark.wabi');
+  log('untrusted: opening mark.wabi');
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+  log('untrusted: waiting for the extension');
+  await waitFor(`${EXTENSION_ID} to activate in Restricted Mode`, () => ext.isActive, { timeoutMs: 30_000 });
+  const api = ext.exports;
+  const id = `${uri.fsPath}#grain from a script`;
+  const item = await waitFor(`the Test Explorer to list ${id}`, () => api.tree.item(id), { timeoutMs: 30_000 });
+  const ranLog = vscode.Uri.joinPath(folder.uri, 'ran.log').fsPath;
+
+  const [profile] = api.runs.runProfiles;
+  assert(profile, 'The Test Explorer has no run profile in an untrusted workspace, so it cannot say why nothing runs.');
+  assert(/needs a trusted workspace/.test(profile.label), `The "Run" profile's label should say it needs trust; it is '${profile.label}'.`);
+  // The ways in that reach the extension: the profile's handler, and the CodeLens's command. (VS Code's own
+  // testing.run* commands first ask the user to trust the folder, a dialog that a test window refuses to show.)
+  log(`untrusted: running through the profile '${profile.label}'`);
+  await profile.runHandler(new vscode.TestRunRequest([item], undefined, profile), new vscode.CancellationTokenSource().token);
+  log('untrusted: wabi.runTest');
+  void vscode.commands.executeCommand('wabi.runTest', { path: uri.fsPath, name: 'grain from a script' });
+  await sleep(3_000); // anything that started would have written ran.log by now (a run of it takes under a second)
+  assert(!fs.existsSync(ranLog), 'The generator ran in an untrusted workspace (ran.log exists).');
+  assert(!api.results.last(id), 'A result appeared for a test in an untrusted workspace.');
+  assert(!fs.existsSync(vscode.Uri.joinPath(folder.uri, '.wabi').fsPath), 'Something wrote a .wabi folder (results or cache) in an untrusted workspace.');
+  log('untrusted: nothing ran through the profile or wabi.runTest, and the profile says why');
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  await handOver(sync, 'refused', {});
+
+  // Trust, granted in the UI: the runner clicks the warning's "Manage Workspace Trust", then "Trust".
+  const granted = new Promise((resolve) => vscode.workspace.onDidGrantWorkspaceTrust(resolve));
+  await handOver(sync, 'grant-trust', {});
+  if (!vscode.workspace.isTrusted) await Promise.race([granted, sleep(10_000)]);
+  assert(vscode.workspace.isTrusted, 'The workspace is still untrusted after the Trust button.');
+  await waitFor('the "Run" profile to be relabelled', () => api.runs.runProfiles[0].label === 'Run', { timeoutMs: 5_000 });
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  await api.runs.runProfiles[0].runHandler(new vscode.TestRunRequest([item], undefined, api.runs.runProfiles[0]), new vscode.CancellationTokenSource().token);
+  const result = await waitFor('the test to run once trusted', () => api.results.last(id), { timeoutMs: 60_000 });
+  assert(result.verdict === 'pass', `Once trusted, the test should pass; it is ${result.verdict}: ${result.reasons.join('; ')}`);
+  assert(fs.existsSync(ranLog), 'The test passed but its generator left no ran.log.');
+  log(`trusted without a reload: the test ran (${result.verdict}, ${fs.readFileSync(ranLog, 'utf8').trim().split('\n').length} image)`);
+  const lenses = ((await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title);
+  assert(lenses.includes('1/1 passed'), `The test's CodeLens should carry its pass rate now: ${lenses.join(' | ')}`);
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  await handOver(sync, 'ran-after-trust', {});
+  log('all untrusted-window checks passed');
 }
 
 module.exports = { run };
