@@ -217,7 +217,7 @@ async function main() {
   // Two windows, one after the other: a trusted one where everything runs, and an untrusted one where nothing may
   // run until trust is granted in the UI.
   const only = process.env.WABI_E2E_PHASES?.split(',');
-  for (const phase of PHASES.filter((p) => !only || only.includes(p.name))) {
+  for (const phase of PHASES.filter((p) => (only ? only.includes(p.name) : !p.benchOnly))) {
     const mark = cleanups.length;
     log(`--- ${phase.name} window`);
     await session(phase, path.join(tmp, phase.name), { playwright, chromiumPath });
@@ -586,7 +586,28 @@ const PHASES = [
       'ran-after-trust': (p) => screenshotTesting(p, '10-ran-after-trust.png', 'mark.wabi'),
     },
   },
+  {
+    // Not a check: bench/editor/gallery-first-image.mjs runs this window alone (WABI_E2E_PHASES=bench).
+    name: 'bench',
+    limitMs: 200_000,
+    trust: false,
+    benchOnly: true,
+    settings: {},
+    workspace: benchWorkspace,
+    steps: {},
+  },
 ];
+
+/** The gallery benchmark's workspace (bench/editor/gallery-first-image.mjs): one fresh test per measured run, so
+ *  each starts with nothing in the gallery. */
+function benchWorkspace(ws) {
+  const runs = Number(process.env.WABI_BENCH_RUNS || 7);
+  const images = path.join(root, 'examples/images');
+  fs.cpSync(images, path.join(ws, 'images'), { recursive: true });
+  let spec = '# Written by test/e2e/run.mjs for the gallery benchmark.\ngenerator ref\n  kind      degrade\n  input     images/starry-night.jpg\n  strength  1\n\ndefaults\n  generator  ref\n  seeds      1\n  size       512x512\n';
+  for (let i = 1; i <= runs; i++) spec += `\ntest "first image ${i}"\n  prompt  A village at night, heavy grain ${i}.\n  expect  grain >= 0.3\n`;
+  fs.writeFileSync(path.join(ws, 'bench.wabi'), spec);
+}
 
 /** Restricted Mode in the status bar, and the Test Explorer showing the test that was refused. */
 async function checkRefused(page) {

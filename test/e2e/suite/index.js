@@ -103,6 +103,7 @@ async function checks() {
   const phase = fs.existsSync(phaseFile) ? JSON.parse(fs.readFileSync(phaseFile, 'utf8')).phase : 'trusted';
   log(`workspace ${folder.uri.fsPath}; ${phase} window; UI hand-over ${sync ? 'on' : 'off'}`);
   if (phase === 'untrusted') return untrustedChecks(folder, sync);
+  if (phase === 'bench') return galleryBenchmark(folder);
 
   // --- 1. the extension is there and activates on its own ---------------------------------------------
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -333,6 +334,42 @@ async function untrustedChecks(folder, sync) {
   await vscode.commands.executeCommand('workbench.view.testing.focus');
   await handOver(sync, 'ran-after-trust', {});
   log('all untrusted-window checks passed');
+}
+
+/**
+ * Not a check but a measurement, for bench/editor/gallery-first-image.mjs: for each fresh test of bench.wabi, the
+ * time from asking for the run to the first image rendered (decoded, naturalWidth > 0) in the open gallery, beside
+ * the time its first image event reached the extension (the reference: what the engine and the protocol take).
+ * Printed as `[wabi-e2e] BENCH {json}` lines.
+ */
+async function galleryBenchmark(folder) {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  const uri = vscode.Uri.joinPath(folder.uri, 'bench.wabi');
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+  await waitFor(`${EXTENSION_ID} to activate`, () => ext.isActive, { timeoutMs: 30_000 });
+  const api = ext.exports;
+  log(`BENCH ${JSON.stringify({ activationMs: api.activationMs })}`);
+  for (let i = 1; ; i++) {
+    const id = `${uri.fsPath}#first image ${i}`;
+    const item = await waitFor(`the Test Explorer to list ${id}`, () => api.tree.item(id), { timeoutMs: 30_000 }).catch(() => undefined);
+    if (!item) break;
+    const reportsBefore = (await vscode.commands.executeCommand('wabi.galleryState'))?.reports ?? 0;
+    await vscode.commands.executeCommand('wabi.showImages', { path: uri.fsPath, name: item.label });
+    // Open and rendered (its page reports after each render, here with no images yet): the user's gallery is there.
+    await waitFor('the gallery page to render', async () => (await vscode.commands.executeCommand('wabi.galleryState'))?.reports > reportsBefore, { timeoutMs: 20_000 });
+    let eventMs;
+    const started = performance.now();
+    const watch = api.results.onDidChange((ids) => {
+      if (eventMs === undefined && ids.includes(id) && api.results.entries([id])[0]?.live?.images.length) eventMs = performance.now() - started;
+    });
+    const running = api.runs.run(new vscode.TestRunRequest([item]), new vscode.CancellationTokenSource().token, false);
+    await waitFor('the first image in the gallery', async () => (await vscode.commands.executeCommand('wabi.galleryState'))?.report?.loaded > 0, { timeoutMs: 60_000, intervalMs: 10 });
+    const galleryMs = performance.now() - started;
+    await running;
+    watch.dispose();
+    log(`BENCH ${JSON.stringify({ run: i, eventMs, galleryMs })}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }
 }
 
 module.exports = { run };
