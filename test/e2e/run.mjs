@@ -583,6 +583,7 @@ const PHASES = [
     steps: {
       refused: checkRefused,
       'grant-trust': grantTrust,
+      'lens-after-run': checkLensAfterRun,
       'ran-after-trust': (p) => screenshotTesting(p, '10-ran-after-trust.png', 'mark.wabi'),
     },
   },
@@ -613,6 +614,11 @@ function benchWorkspace(ws) {
 async function checkRefused(page) {
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible' });
   await screenshotTesting(page, '08-untrusted-refused.png', 'mark.wabi');
+}
+
+/** The editor's CodeLens above the test shows the pass rate of the run that just ended. */
+async function checkLensAfterRun(page) {
+  await until("the CodeLens to show '1/1 passed'", 15_000, async () => (await page.locator('.codelens-decoration', { hasText: '1/1 passed' }).count()) > 0, 250);
 }
 
 /** Trust granted as a user would: the refusal's "Manage Workspace Trust" button, then "Trust" in the editor. */

@@ -331,6 +331,7 @@ async function untrustedChecks(folder, sync) {
   log(`trusted without a reload: the test ran (${result.verdict}, ${fs.readFileSync(ranLog, 'utf8').trim().split('\n').length} image)`);
   const lenses = ((await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title);
   assert(lenses.includes('1/1 passed'), `The test's CodeLens should carry its pass rate now: ${lenses.join(' | ')}`);
+  await handOver(sync, 'lens-after-run', {}); // before the focus moves: VS Code drops a lens refresh pending at a blur
   await vscode.commands.executeCommand('workbench.view.testing.focus');
   await handOver(sync, 'ran-after-trust', {});
   log('all untrusted-window checks passed');
