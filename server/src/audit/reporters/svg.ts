@@ -99,6 +99,6 @@ export function rocChart(curves: readonly RocSeries[], title: string): string {
   const width = PAD + ROC + 260;
   const height = PAD / 2 + ROC + 40;
   const axes = `<rect x="${PAD}" y="${PAD / 2}" width="${ROC}" height="${ROC}" fill="none" stroke="#59636e"/><path d="M${px(0)} ${py(0)}L${px(1)} ${py(1)}" stroke="#8c959f" stroke-dasharray="4 3"/>`;
-  const labels = `<text x="${PAD + ROC / 2}" y="${height - 4}" text-anchor="middle" font-size="12">polished images scored above the threshold (false positive rate)</text><text transform="translate(12 ${PAD / 2 + ROC / 2}) rotate(-90)" text-anchor="middle" font-size="12">faithful images above (true positive rate)</text>`;
+  const labels = `<text x="${PAD + ROC / 2}" y="${height - 4}" text-anchor="middle" font-size="12">false positive rate (polished called faithful)</text><text transform="translate(12 ${PAD / 2 + ROC / 2}) rotate(-90)" text-anchor="middle" font-size="12">true positive rate</text>`;
   return `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${h(title)}"><title>${h(title)}</title>${axes}${ticks}${lines}${legend}${labels}</svg>`;
 }
