@@ -117,6 +117,8 @@ test('an audit block runs: each judge scored on every pair, abstentions counted,
     events.filter((e) => e.type === 'judge-finished').map((e) => (e.type === 'judge-finished' ? e.judge : '')),
     ['dark', 'clip-s', 'toy'],
   );
+  const last = events[events.length - 1];
+  assert.ok(last.type === 'audit-finished' && last.report === r, 'the last event carries the report');
 });
 
 test('the accuracy an audit block asks for fails the audit when a judge falls under it', async () => {

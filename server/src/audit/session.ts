@@ -115,7 +115,9 @@ export async function runAudit(plan: AuditPlan, options: AuditOptions): Promise<
   try {
     const run = new Scoring(plan.name, set.pairs, judges, options);
     const scored = await run.all();
-    return report(plan, set.source, scored, [...set.errors, ...run.errors], run.cache, options.intervals, Date.now() - t0);
+    const r = report(plan, set.source, scored, [...set.errors, ...run.errors], run.cache, options.intervals, Date.now() - t0);
+    options.onEvent?.({ type: 'audit-finished', report: r });
+    return r;
   } finally {
     for (const j of judges) await j.close().catch(() => undefined);
   }

@@ -17,7 +17,7 @@ Usage:
                                                  generate, score and judge the tests (exit 1 if any fails)
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
            [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
-                                                 does each judge score the faithful image of every pair above the
+           [--quiet]                             does each judge score the faithful image of every pair above the
                                                  polished one? accuracy, F1, AUROC, mean gap by category, tests
                                                  between judges (exit 1 if one is under --min-accuracy); without
                                                  --pairs, every audit block of the specs
