@@ -7,7 +7,10 @@ import { parseArgs as parseTokens } from 'node:util';
 export class UsageError extends Error {}
 
 export interface ParsedArgs {
+  /** Each flag's value (the last, for a valued flag given more than once). */
   readonly flags: ReadonlyMap<string, string | true>;
+  /** Every value of each valued flag, in the order given (`--judge a --judge b`). */
+  readonly values: ReadonlyMap<string, readonly string[]>;
   readonly operands: readonly string[];
 }
 
@@ -23,6 +26,7 @@ export function parseArgs(argv: readonly string[], known: readonly string[], val
   const { tokens } = parseTokens({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
 
   const flags = new Map<string, string | true>();
+  const values = new Map<string, string[]>();
   const operands: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') operands.push(token.value);
@@ -41,6 +45,7 @@ export function parseArgs(argv: readonly string[], known: readonly string[], val
       throw new UsageError(`option '${name}' needs a value, but '${token.value}' looks like an option (write ${name}=${token.value} if it is the value)`);
     }
     flags.set(name, token.value);
+    values.set(name, [...(values.get(name) ?? []), token.value]);
   }
-  return { flags, operands };
+  return { flags, values, operands };
 }

@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 tests failed (or, for check, the specs have errors), 2 usage or configuration errors.
 import { VERSION } from '../version';
 import { UsageError } from './args';
+import { runAuditCommand } from './audit';
 import { runCache } from './cacheCommand';
 import { runCheck } from './check';
 import { runFormat } from './fmt';
@@ -14,6 +15,12 @@ Usage:
   wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--concurrency N] [--no-cache]
            [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
                                                  generate, score and judge the tests (exit 1 if any fails)
+  wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
+           [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
+           [--quiet]                             does each judge score the faithful image of every pair above the
+                                                 polished one? accuracy, F1, AUROC, mean gap by category, tests
+                                                 between judges (exit 1 if one is under --min-accuracy); without
+                                                 --pairs, every audit block of the specs
   wabi check [--json] [--quiet] [--allow-outside] [SPEC|DIR ...]
                                                  report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
@@ -42,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
         return runFormat(rest, out, err);
       case 'run':
         return await runRun(rest, out, err);
+      case 'audit':
+        return await runAuditCommand(rest, out, err);
       case 'traits':
         return await runTraits(rest, out, err);
       case 'cache':

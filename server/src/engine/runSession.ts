@@ -9,16 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requiredSeeds } from '../catalogue/values';
 import type { Range } from '../files/location';
-import { confinedHost, nodeHost } from '../files/host';
-import type { Diagnostic } from '../language/ast';
-import { resolveSpec } from '../language/resolve';
-import { SpecWorkspace, specDiagnostics } from '../language/workspace';
+import type { SpecWorkspace } from '../language/workspace';
 import type { GeneratorEnvironment } from '../generation/settings';
 import { planTests, type TestPlan } from '../runner/plan';
 import type { RunEvent, RunResult } from '../runner/results';
 import { ResultCache } from '../runner/resultCache';
 import { runTests } from '../runner/runner';
 import { RunQueue } from './runQueue';
+import { loadSpecs, type SpecDiagnostic } from './specs';
 import type { ProviderSetting } from '../catalogue/providers';
 
 /** Which tests of the specs run. Every given criterion must hold. */
@@ -81,11 +79,7 @@ export type SessionEvent =
   | { readonly type: 'run-planned'; readonly tests: readonly PlannedTest[] }
   | RunEvent;
 
-/** A spec problem that stopped the run, with its file. */
-export interface SpecDiagnostic {
-  readonly file: string;
-  readonly diagnostic: Diagnostic;
-}
+export type { SpecDiagnostic } from './specs';
 
 export type RunOutcome =
   /** Specs with errors would run wrongly: nothing ran. */
@@ -122,19 +116,9 @@ export function startRun(request: RunRequest): RunSession {
 }
 
 async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOutcome> {
-  const projects = request.projects;
-  const ws =
-    request.workspace ??
-    new SpecWorkspace(projects ? confinedHost(nodeHost, () => projects) : nodeHost, { roots: projects ?? [...new Set(request.files.map((f) => path.dirname(f)))] });
-  const errors: SpecDiagnostic[] = [];
-  const plans: TestPlan[] = [];
-  for (const file of request.files) {
-    // A spec that cannot be analysed (not UTF-8, not text, unreadable) is an error too, never skipped in silence.
-    for (const d of specDiagnostics(ws, file)) if (d.severity === 'error') errors.push({ file, diagnostic: d });
-    const analysis = ws.analyze(file);
-    if (analysis && errors.length === 0) plans.push(...planTests(resolveSpec(analysis, (f) => ws.analyze(f)?.visible), request.seeds, ws.host));
-  }
+  const { errors, specs, host } = loadSpecs(request.files, request);
   if (errors.length > 0) return { status: 'spec-errors', errors };
+  const plans = specs.flatMap((spec) => planTests(spec, request.seeds, host));
   const selected = select(plans, request.filter);
   if (selected.length === 0) return { status: 'no-tests', filtered: plans.length > 0 };
   request.onEvent?.({

@@ -14,7 +14,8 @@ import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declar
 import type { MeasureSpec } from '../language/resolved';
 import { displayPath } from '../files/paths';
 import { ImageError } from '../scoring/images';
-import { judgeSpecFrom, openJudge, type Judge } from '../scoring/judges/index';
+import type { Judge } from '../scoring/judges/index';
+import { JudgePool } from '../scoring/judges/pool';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
@@ -75,7 +76,7 @@ interface ImageJob {
 class Run {
   private readonly started = Date.now();
   private readonly generators = new Map<string, Generator>();
-  private readonly judges = new Map<string, Promise<Judge>>();
+  private readonly judges: JudgePool;
   private readonly limiter: Limiter;
   private scorer: Promise<TraitScorer> | undefined;
   private readonly totalImages: number;
@@ -90,6 +91,7 @@ class Run {
     private readonly options: RunOptions,
   ) {
     this.limiter = new Limiter(Math.max(1, options.concurrency ?? 2));
+    this.judges = new JudgePool({ provider: options.provider, log: options.log });
     // Every queued image and request listens for cancellation on the one signal.
     if (options.signal) setMaxListeners(0, options.signal);
     this.totalImages = plans.reduce((n, p) => n + this.jobs(p).length, 0);
@@ -135,7 +137,7 @@ class Run {
   private async close(): Promise<void> {
     for (const g of this.generators.values()) await g.close?.().catch(() => undefined);
     if (this.scorer) await (await this.scorer.catch(() => undefined))?.close();
-    for (const j of this.judges.values()) await (await j.catch(() => undefined))?.dispose();
+    await this.judges.close();
   }
 
   /** The images a test needs: per seed the prompt's image and, with a baseline prompt, the baseline's; the input
@@ -351,23 +353,7 @@ class Run {
   }
 
   private judge(def: JudgeDeclaration): Promise<Judge> {
-    const id = `${def.file}#${def.name}`;
-    let j = this.judges.get(id);
-    if (!j) {
-      j = openJudge(
-        judgeSpecFrom(def),
-        async (encoder) => {
-          // The encoder was looked up where the judge is declared, when the spec was resolved.
-          if (!def.encoder || def.encoder.name !== encoder) throw new Error(`judge '${def.name}': its encoder '${encoder}' is not defined`);
-          const opened = await this.judge(def.encoder);
-          if (opened.kind !== 'clip') throw new Error(`judge '${def.name}': its encoder '${encoder}' is a ${opened.kind} judge, not a clip judge`);
-          return opened;
-        },
-        { provider: this.options.provider, log: this.options.log },
-      );
-      this.judges.set(id, j);
-    }
-    return j;
+    return this.judges.open(def);
   }
 }
 

@@ -32,9 +32,15 @@ export function wilsonInterval(successes: number, n: number, level = 0.95): Inte
   if (!Number.isInteger(successes) || !Number.isInteger(n) || successes < 0 || successes > n) {
     throw new RangeError(`wilsonInterval needs 0 <= successes <= n, both whole; got ${successes} of ${n}`);
   }
+  return wilsonShareInterval(n === 0 ? 0 : successes / n, n, level);
+}
+
+/** Wilson's interval around an observed share `p` of `n` trials, for shares that count some trials as half a
+ *  success (an audit's ties): the same formula, with p no longer a whole count over n. */
+export function wilsonShareInterval(p: number, n: number, level = 0.95): Interval {
+  if (!(p >= 0 && p <= 1) || !Number.isInteger(n) || n < 0) throw new RangeError(`wilsonShareInterval needs 0 <= p <= 1 and a whole n; got ${p} of ${n}`);
   if (n === 0) return { low: 0, high: 1 };
   const z = normalQuantile(1 - (1 - level) / 2);
-  const p = successes / n;
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
   const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));

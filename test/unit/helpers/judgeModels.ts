@@ -282,6 +282,17 @@ export function rewardReference(m: RewardModel, image: Float32Array, ids?: reado
   return s;
 }
 
+/** A reward model that prefers dark images: minus the mean of the normalised pixels, [N, 3, size, size] -> [N, 1].
+ *  With the default preprocessing (mean 0.5, std 0.5 per channel) a black image scores 1 and a white one -1, so
+ *  which of two images it prefers is known without running it: the darker. */
+export function buildDarknessReward(size = 64): Uint8Array {
+  const g = new Graph('darkness');
+  const x = g.input('pixel_values', 'float32', ['N', 3, size, size]);
+  const m = g.reshape(g.reduce('ReduceMean', x, [1, 2, 3], true), [-1, 1]);
+  g.output(g.mul(m, g.constant([-1], [1])), 'logits', 'float32', ['N', 1]);
+  return g.toModel();
+}
+
 /** A model that has nothing to do with judging: [N] -> relu -> [N]. */
 export function buildUnrelatedModel(): Uint8Array {
   const g = new Graph('unrelated');

@@ -37,10 +37,10 @@ export function escapeHtml(text: string): string {
 }
 const h = escapeHtml;
 
-type Thumb = { readonly ok: true; readonly uri: string; readonly width: number; readonly height: number } | { readonly ok: false; readonly error: string };
+export type Thumb = { readonly ok: true; readonly uri: string; readonly width: number; readonly height: number } | { readonly ok: false; readonly error: string };
 
 /** Makes each file's JPEG thumbnail once, a few at a time; a file that cannot be read gives its error, not a throw. */
-class Thumbnails {
+export class Thumbnails {
   private readonly cache = new Map<string, Promise<Thumb>>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];

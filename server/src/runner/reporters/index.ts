@@ -25,15 +25,21 @@ export const REPORT_FILES: Readonly<Record<ReporterName, string>> = {
 
 /** Reads `json,junit,html` (commas, spaces, repeats allowed). Throws with the unknown names listed. */
 export function parseReporters(text: string): ReporterName[] {
+  return parseReporterNames(text, REPORTERS);
+}
+
+/** Reads a list of reporter names out of `known` (commas, spaces, repeats allowed). Throws with the unknown names
+ *  listed. */
+export function parseReporterNames<T extends string>(text: string, known: readonly T[]): T[] {
   const names = text
     .split(/[\s,]+/)
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
-  const unknown = names.filter((n) => !(REPORTERS as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
   if (unknown.length > 0) {
-    throw new Error(`unknown reporter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; expected ${REPORTERS.join(', ')}`);
+    throw new Error(`unknown reporter${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; expected ${known.join(', ')}`);
   }
-  return [...new Set(names)] as ReporterName[];
+  return [...new Set(names)] as T[];
 }
 
 export interface WriteReportsOptions {

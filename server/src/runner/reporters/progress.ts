@@ -46,7 +46,7 @@ export function summaryLine(result: RunResult): string {
 }
 
 /** Cuts text to `width` characters (code points), ending in `…` when cut. */
-function fit(text: string, width: number): string {
+export function fit(text: string, width: number): string {
   const chars = Array.from(text);
   if (chars.length <= width) return text;
   if (width <= 1) return chars.slice(0, Math.max(0, width)).join('');

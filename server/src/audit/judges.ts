@@ -1,0 +1,115 @@
+// The judges an audit asks: "which of these two images better matches this prompt?" Every judge answers the
+// same way, with one score per image under the prompt (higher: the judge prefers it), or `undefined` where it
+// abstains (a built-in intent judge when the prompt asks for nothing it can measure).
+//
+// Declared judges (a spec's `judge` blocks) are opened through the same pool the runner uses and adapted:
+//   clip       cosine similarity of the image's and the prompt's embeddings;
+//   reward     the model's score of the image (under the prompt, for models that read it);
+//   aesthetic  the head's score of the image alone (the prompt cannot change it).
+// Built-in judges need no declaration: BUILTIN_JUDGES below is where they plug in, by name.
+import type { JudgeDeclaration } from '../catalogue/declarations';
+import type { ProviderSetting } from '../catalogue/providers';
+import { canonicalJson, fileHash, sha256 } from '../runner/resultCache';
+import { judgeSpecFrom, type JudgeSpec } from '../scoring/judges/spec';
+import type { JudgePool } from '../scoring/judges/pool';
+
+export interface AuditJudge {
+  /** The name the audit reports it under (`--judge NAME`). */
+  readonly name: string;
+  /** Everything that changes its scores (kind, model files' hashes, preprocessing, a version): part of the cache
+   *  key of every score, so a changed model is never read from the cache. */
+  readonly identity: string;
+  /** One score per file under `prompt`, in order; `undefined` where the judge abstains. */
+  score(files: readonly string[], prompt: string, signal?: AbortSignal): Promise<(number | undefined)[]>;
+  close(): Promise<void>;
+}
+
+export interface BuiltinJudgeOptions {
+  readonly provider?: ProviderSetting;
+  readonly log?: (line: string) => void;
+}
+
+/** A judge that needs no declaration and no downloaded weights, opened by its name alone. */
+export interface BuiltinJudge {
+  /** One line for `wabi audit --help` and error messages. */
+  readonly description: string;
+  open(options: BuiltinJudgeOptions): Promise<AuditJudge>;
+}
+
+/** What a built-in judge's own class offers; named() turns it into an AuditJudge. */
+export interface ScoringJudge {
+  readonly identity: string;
+  score(files: readonly string[], prompt: string): Promise<(number | undefined)[]>;
+  close(): Promise<void>;
+}
+
+/** An AuditJudge named `name` over a judge that has identity, score and close. */
+export function named(name: string, judge: ScoringJudge): AuditJudge {
+  return {
+    name,
+    identity: judge.identity,
+    score: (files, prompt) => judge.score(files, prompt),
+    close: () => judge.close(),
+  };
+}
+
+/**
+ * The built-in judges, by the name `--judge` and an audit block's `judge` line use. A spec's own judge of the same
+ * name wins. Entries look like:
+ *   traits: { description: 'the prompt's wording mapped to pixel traits, no weights', open: async (o) => named('traits', await IntentJudge.open(o)) }
+ */
+export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {};
+
+/** Bump when an adapter's score changes meaning: cached audit scores made before stop matching. */
+const ADAPTER_VERSION = 'audit-judge v1';
+
+/** Opens a declared judge (through `pool`, which owns the models) as an AuditJudge. */
+export async function openDeclaredJudge(name: string, def: JudgeDeclaration, pool: JudgePool): Promise<AuditJudge> {
+  const spec = judgeSpecFrom(def);
+  const identity = await declaredIdentity(spec, def);
+  const judge = await pool.open(def);
+  const score = async (files: readonly string[], prompt: string): Promise<number[]> => {
+    switch (judge.kind) {
+      case 'clip':
+        return judge.similarity(files, prompt);
+      case 'reward':
+        return judge.score(files, prompt);
+      case 'aesthetic':
+        return judge.score(files);
+    }
+  };
+  // The pool closes the models when the audit ends: one judge may serve several audits and encoders are shared.
+  return { name, identity, score, close: async () => undefined };
+}
+
+/** The hash of a declared judge's kind, preprocessing and model files' bytes (and its encoder's, for aesthetic). */
+async function declaredIdentity(spec: JudgeSpec, def: JudgeDeclaration): Promise<string> {
+  const files: Record<string, string> = {};
+  const hash = async (role: string, file: string | undefined) => {
+    if (file === undefined) return;
+    try {
+      files[role] = await fileHash(file);
+    } catch (e) {
+      throw new Error(`judge '${spec.name}': cannot read its ${role} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  let encoder: string | undefined;
+  switch (spec.kind) {
+    case 'clip':
+      await hash('image-model', spec.imageModel);
+      await hash('text-model', spec.textModel);
+      await hash('tokenizer', spec.tokenizer);
+      break;
+    case 'reward':
+      await hash('model', spec.model);
+      await hash('tokenizer', spec.tokenizer);
+      break;
+    case 'aesthetic':
+      await hash('model', spec.model);
+      if (!def.encoder) throw new Error(`judge '${def.name}': its encoder '${spec.encoder}' is not defined`);
+      encoder = await declaredIdentity(judgeSpecFrom(def.encoder), def.encoder);
+      break;
+  }
+  const preprocess = 'preprocess' in spec ? spec.preprocess : undefined;
+  return sha256(canonicalJson({ v: ADAPTER_VERSION, kind: spec.kind, files, preprocess, encoder }));
+}
