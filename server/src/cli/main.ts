@@ -20,6 +20,7 @@ Usage:
   wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
                                                  score every trait on images (exit 1 if any cannot be read)
   wabi traits [--json | --markdown]              list the trait catalogue
+  wabi traits --lexicon [--json | --markdown]    list the intent judge's lexicon (wording -> traits)
   wabi cache stats|clear [--cache DIR] [--json]  show or empty the cache of images and scores
 
 A spec reads files only inside its project: the nearest folder above it holding .git or .wabi, else the folder
