@@ -9,8 +9,11 @@
 // row scores 1 - polish for every pair: what "prefer the less conventional image" alone gets, so the lexicon's
 // share of the judge's accuracy can be read off.
 //
+// With --pairs FILE, the pairs of a pairs file instead (JSONL: faithful, polished, prompt, category; paths relative
+// to the file), such as the pairs.jsonl of `wabi dataset build`, grouped by category instead of the paper's dimensions.
+//
 //   npm run bench:intent
-//   node bench/audit/intent-paper-pairs.mjs [--dir DIR] [--provider auto|cuda|webgpu|cpu] [--out FILE] [--quiet]
+//   node bench/audit/intent-paper-pairs.mjs [--dir DIR | --pairs FILE] [--provider auto|cuda|webgpu|cpu] [--out FILE] [--quiet]
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +37,7 @@ const PAPER = [
 const { values: opt } = parseArgs({
   options: {
     dir: { type: 'string', default: resolve(root, '..', 'shared', 'benchmarks', 'paper-pairs', 'bench') },
+    pairs: { type: 'string' },
     provider: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join(root, 'bench', 'results', 'intent-paper-pairs.json') },
     quiet: { type: 'boolean', default: false },
@@ -43,14 +47,15 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`Usage: node bench/audit/intent-paper-pairs.mjs [options]
   --dir DIR        pairs folder with N_orig.*, N_dist.* and _meta.json (default ../shared/benchmarks/paper-pairs/bench)
+  --pairs FILE     a pairs file (JSONL: faithful, polished, prompt, category) instead, e.g. a dataset's pairs.jsonl
   --provider P     auto|cuda|webgpu|cpu (default auto)
   --out FILE       JSON results (default bench/results/intent-paper-pairs.json)
   --quiet          no per-pair reading`);
   process.exit(0);
 }
 const provider = checkProvider(opt.provider);
-if (!existsSync(join(opt.dir, '_meta.json'))) {
-  console.error(`no _meta.json in ${opt.dir} (pass --dir)`);
+if (opt.pairs ? !existsSync(opt.pairs) : !existsSync(join(opt.dir, '_meta.json'))) {
+  console.error(opt.pairs ? `no pairs file ${opt.pairs}` : `no _meta.json in ${opt.dir} (pass --dir or --pairs)`);
   process.exit(2);
 }
 
@@ -82,8 +87,29 @@ function pairFile(idx, role) {
   return join(opt.dir, name);
 }
 
+/** The pairs to judge: {id, dims, faithful, polished, prompt}. */
+function loadPairs() {
+  if (opt.pairs) {
+    const base = dirname(resolve(opt.pairs));
+    return readFileSync(opt.pairs, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l, i) => {
+        const row = JSON.parse(l);
+        return { id: row.faithful, dims: [row.category ?? '(none)'], faithful: resolve(base, row.faithful), polished: resolve(base, row.polished), prompt: row.prompt, line: i + 1 };
+      });
+  }
+  return JSON.parse(readFileSync(join(opt.dir, '_meta.json'), 'utf8')).map((m) => ({
+    id: String(m.idx),
+    dims: m.selected_dims,
+    faithful: pairFile(m.idx, 'dist'),
+    polished: pairFile(m.idx, 'orig'),
+    prompt: m.prompt_distorted,
+  }));
+}
+
 const wabi = await loadIntent();
-const meta = JSON.parse(readFileSync(join(opt.dir, '_meta.json'), 'utf8'));
+const meta = loadPairs();
 const judge = await wabi.IntentJudge.open({ provider });
 // The prompt-blind reference reads polish from the same trait scorer.
 const scorer = await wabi.TraitScorer.open({ analysers: wabi.TRAIT_ANALYSERS, resolve: wabi.traitAnalyser, provider });
@@ -97,14 +123,12 @@ const polish = async (file) => {
 const started = performance.now();
 const pairs = [];
 for (const m of meta) {
-  const dist = pairFile(m.idx, 'dist');
-  const orig = pairFile(m.idx, 'orig');
-  const [sDist, sOrig] = await judge.score([dist, orig], m.prompt_distorted);
-  const reading = judge.explain(m.prompt_distorted);
-  const blind = [await polish(dist), await polish(orig)];
+  const [sDist, sOrig] = await judge.score([m.faithful, m.polished], m.prompt);
+  const reading = judge.explain(m.prompt);
+  const blind = [await polish(m.faithful), await polish(m.polished)];
   pairs.push({
-    idx: m.idx,
-    dims: m.selected_dims,
+    idx: m.id,
+    dims: m.dims,
     traits: reading.traits.map((t) => `${t.negated ? '-' : ''}${t.trait}${t.weight === 1 ? '' : `x${t.weight}`}`),
     unmatched: reading.unmatched.map((u) => u.phrase),
     dist: sDist,
@@ -133,16 +157,17 @@ if (!opt.quiet) {
   }
 }
 
-console.log(`\nIntent judge \`traits\` on ${n} paper pairs (${opt.dir}), ${judge.identity}, ${seconds.toFixed(1)} s`);
-console.log(table([
+console.log(`\nIntent judge \`traits\` on ${n} pairs (${opt.pairs ?? opt.dir}), ${judge.identity}, ${seconds.toFixed(1)} s`);
+// A dataset's hundreds of pairs are listed only when asked for (without --quiet).
+if (!opt.pairs || !opt.quiet) console.log(table([
   ['pair', 'dims', 'traits read', 'dist', 'orig', 'verdict'],
   ...pairs.map((p) => [String(p.idx), p.dims.join(', '), p.traits.join(' ') || '(none)', p.dist?.toFixed(3) ?? '-', p.orig?.toFixed(3) ?? '-', p.abstained ? 'abstain' : p.right ? 'right' : 'wrong']),
 ]));
 
 const dims = [...new Set(pairs.flatMap((p) => p.dims))];
-console.log('\nBy selected dimension (a pair counts under each of its dimensions):');
+console.log(opt.pairs ? '\nBy category:' : '\nBy selected dimension (a pair counts under each of its dimensions):');
 console.log(table([
-  ['dimension', 'pairs', 'right', 'accuracy'],
+  [opt.pairs ? 'category' : 'dimension', 'pairs', 'right', 'accuracy'],
   ...dims.map((d) => {
     const of = pairs.filter((p) => p.dims.includes(d));
     const k = of.filter((p) => p.right).length;
@@ -150,7 +175,7 @@ console.log(table([
   }),
 ]));
 
-console.log("\nBeside the paper's reward models (accuracy at scoring the anti-aesthetic image higher):");
+console.log(`\nBeside the paper's reward models (accuracy at scoring the anti-aesthetic image higher${opt.pairs ? "; theirs on the paper's pairs, not these" : ''}):`);
 console.log(table([
   ['judge', 'accuracy', 'source'],
   ...PAPER.map(([name, acc]) => [name, pct(acc, 1), 'paper']),

@@ -409,7 +409,7 @@ export const INFLECTION = {
 /** What a dataset prompt calls each trait, after an intensity word: "a photo with heavy film grain". Every phrase
  *  here reads back as exactly its trait (a test checks it). */
 export const PROMPT_PHRASES: Readonly<Partial<Record<TraitName, string>>> = {
-  tilt: 'tilted framing',
+  tilt: 'tilt',
   blur: 'blur',
   'motion-blur': 'motion blur',
   'chromatic-aberration': 'chromatic aberration',

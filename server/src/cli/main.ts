@@ -4,6 +4,7 @@ import { VERSION } from '../version';
 import { UsageError } from './args';
 import { runCache } from './cacheCommand';
 import { runCheck } from './check';
+import { runDataset } from './dataset';
 import { runFormat } from './fmt';
 import { runRun } from './run';
 import { runTraits } from './traits';
@@ -22,6 +23,9 @@ Usage:
   wabi traits [--json | --markdown]              list the trait catalogue
   wabi traits --lexicon [--json | --markdown]    list the intent judge's lexicon (wording -> traits)
   wabi cache stats|clear [--cache DIR] [--json]  show or empty the cache of images and scores
+  wabi dataset build --from DIR --out DIR [--traits t1,t2] [--levels N] [--seed S] [--max-side PX]
+                     [--allow-outside]           graded anti-aesthetic variants of real images, with prompts,
+                                                 a manifest and pairs.jsonl for audits (exit 1 if any is skipped)
 
 A spec reads files only inside its project: the nearest folder above it holding .git or .wabi, else the folder
 given (--allow-outside lifts that).
@@ -47,6 +51,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
         return await runTraits(rest, out, err);
       case 'cache':
         return await runCache(rest, out, err);
+      case 'dataset':
+        return await runDataset(rest, out, err);
       case 'lsp':
         // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

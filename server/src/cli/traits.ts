@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LEXICON, LEXICON_DATA } from '../catalogue/intentLexicon';
 import { TRAITS } from '../catalogue/traits';
+import { IMAGE_EXTENSIONS } from '../files/imageFormat';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { isFailure, TraitScorer, type TraitFailure, type TraitResult } from '../scoring/traitScorer';
 import { intentJudgeMarkdown } from '../scoring/intent/docs';
@@ -17,7 +18,6 @@ import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
 import { UsageError, parseArgs } from './args';
 import { displayPath } from './specFiles';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif']);
 
 export async function runTraits(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const args = parseArgs(argv, ['--json', '--markdown', '--list', '--lexicon'], ['--provider', '--batch']);
