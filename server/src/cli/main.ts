@@ -5,6 +5,7 @@ import { UsageError } from './args';
 import { runAuditCommand } from './audit';
 import { runCache } from './cacheCommand';
 import { runCheck } from './check';
+import { runDataset } from './dataset';
 import { runFormat } from './fmt';
 import { runRun } from './run';
 import { runTraits } from './traits';
@@ -27,7 +28,11 @@ Usage:
   wabi traits [--json] [--provider P] [--batch N] IMAGE|DIR ...
                                                  score every trait on images (exit 1 if any cannot be read)
   wabi traits [--json | --markdown]              list the trait catalogue
+  wabi traits --lexicon [--json | --markdown]    list the intent judge's lexicon (wording -> traits)
   wabi cache stats|clear [--cache DIR] [--json]  show or empty the cache of images and scores
+  wabi dataset build --from DIR --out DIR [--traits t1,t2] [--levels N] [--seed S] [--max-side PX]
+                     [--allow-outside]           graded anti-aesthetic variants of real images, with prompts,
+                                                 a manifest and pairs.jsonl for audits (exit 1 if any is skipped)
 
 A spec reads files only inside its project: the nearest folder above it holding .git or .wabi, else the folder
 given (--allow-outside lifts that).
@@ -55,6 +60,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
         return await runTraits(rest, out, err);
       case 'cache':
         return await runCache(rest, out, err);
+      case 'dataset':
+        return await runDataset(rest, out, err);
       case 'lsp':
         // The server reads its transport (--stdio, --node-ipc, --socket=N) from process.argv itself.
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,26 +1,32 @@
 // `wabi traits`: without files, the trait catalogue; with files, every trait scored on each image.
+//   --lexicon    without files: the intent judge's lexicon instead of the catalogue (--json: its data;
+//                --markdown: docs/intent-judge.md)
 //   --json       one object per file: {file, traits: {name: score}, raw: {name: value}} or {file, error}
 //   --provider   auto | cuda | webgpu | cpu (default auto)
 //   --batch N    images per inference batch (default 8)
 // Exit 1 when any file could not be scored; the others are still scored and printed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LEXICON, LEXICON_DATA } from '../catalogue/intentLexicon';
 import { TRAITS } from '../catalogue/traits';
+import { IMAGE_EXTENSIONS } from '../files/imageFormat';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { isFailure, TraitScorer, type TraitFailure, type TraitResult } from '../scoring/traitScorer';
+import { intentJudgeMarkdown } from '../scoring/intent/docs';
 import { traitsMarkdown } from '../scoring/traits/docs';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
 import { UsageError, parseArgs } from './args';
 import { displayPath } from './specFiles';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif']);
 
 export async function runTraits(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const args = parseArgs(argv, ['--json', '--markdown', '--list'], ['--provider', '--batch']);
+  const args = parseArgs(argv, ['--json', '--markdown', '--list', '--lexicon'], ['--provider', '--batch']);
   if (args.operands.length === 0) {
-    listCatalogue(args.flags, out);
+    if (args.flags.has('--lexicon')) listLexicon(args.flags, out);
+    else listCatalogue(args.flags, out);
     return 0;
   }
+  if (args.flags.has('--lexicon')) throw new UsageError('--lexicon lists the lexicon and takes no files');
   const provider = (args.flags.get('--provider') ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`);
   const batch = Number(args.flags.get('--batch') ?? 8);
@@ -94,5 +100,16 @@ function listCatalogue(flags: ReadonlyMap<string, string | true>, out: (line: st
   } else {
     const width = Math.max(...TRAITS.map((t) => t.name.length));
     for (const t of TRAITS) out(`${t.name.padEnd(width)}  ${t.meaning}`);
+  }
+}
+
+function listLexicon(flags: ReadonlyMap<string, string | true>, out: (line: string) => void): void {
+  if (flags.has('--markdown')) {
+    out(intentJudgeMarkdown());
+  } else if (flags.has('--json')) {
+    out(JSON.stringify(LEXICON_DATA, null, 2));
+  } else {
+    const width = Math.max(...LEXICON.map((e) => e.trait.length + e.sense.length + 1));
+    for (const e of LEXICON) out(`${`${e.trait} ${e.sense}`.padEnd(width)}  ${e.phrases.join(', ')}`);
   }
 }

@@ -18,3 +18,7 @@ export function imageFormat(bytes: Uint8Array): string | undefined {
   if (at(0, 'BM') && b.length >= 26) return 'bmp';
   return undefined;
 }
+
+/** File extensions of the image formats Wabi reads (sharp's), lowercase with the dot: how folders of images are
+ *  searched. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif']);

@@ -108,6 +108,46 @@ export const parameters = {
   jpegQuality: (s: number) => Math.round(95 * (5 / 95) ** s),
 } as const;
 
+/** The physical parameters `trait`'s degradation uses at strength s on `img` with `seed` (the table's last two
+ *  columns), as a dataset manifest records them. Rounded to 6 decimals. */
+export function degradationParameters(trait: DegradableTrait, s: number, img: { width: number; height: number }, seed: number): Record<string, number | string> {
+  const raw = img as RawRgb;
+  const r = (x: number) => Math.round(x * 1e6) / 1e6;
+  switch (trait) {
+    case 'tilt':
+      // The degradation's first draw picks the direction (sharp's positive angles turn clockwise).
+      return { degrees: r(parameters.tiltDegrees(s)), direction: traitRandom(seed, 'tilt')() < 0.5 ? 'clockwise' : 'counter-clockwise' };
+    case 'blur':
+      return { sigmaPx: r(parameters.blurSigma(s, raw)) };
+    case 'motion-blur':
+      return { lengthPx: r(parameters.motionLength(s, raw)), direction: 'horizontal' };
+    case 'chromatic-aberration':
+      return { shiftPx: r(parameters.aberrationShift(s, raw)) };
+    case 'vignette':
+      return { cornerDarkening: r(parameters.vignette(s)) };
+    case 'overexposure':
+      return { gain: r(parameters.overexposureGain(s)) };
+    case 'underexposure':
+      return { gain: r(parameters.underexposureGain(s)) };
+    case 'low-contrast':
+      return { contrastKept: r(parameters.contrastKept(s)) };
+    case 'desaturation':
+      return { saturationFactor: r(parameters.desaturation(s)) };
+    case 'oversaturation':
+      return { saturationFactor: r(parameters.oversaturation(s)) };
+    case 'color-cast':
+      return { greenGain: r(1 + parameters.cast(s)), redBlueGain: r(1 - parameters.cast(s)) };
+    case 'grain':
+      return { sigma: r(parameters.grainSigma(s)) };
+    case 'posterization':
+      return { levels: parameters.posterLevels(s) };
+    case 'pixelation':
+      return { cellPx: r(parameters.pixelCell(s)) };
+    case 'jpeg-artifacts':
+      return { quality: parameters.jpegQuality(s) };
+  }
+}
+
 // ---- helpers ----
 
 const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));

@@ -85,7 +85,7 @@ async function readFitted(file: string, width: number, height: number): Promise<
 }
 
 /** PNG with every encoder choice fixed and no metadata, so the same pixels always give the same bytes. */
-function encodePng(img: RawRgb): Promise<Buffer> {
+export function encodePng(img: RawRgb): Promise<Buffer> {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false, progressive: false, effort: 7 })
     .toBuffer();

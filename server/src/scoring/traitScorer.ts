@@ -30,6 +30,10 @@ export interface TraitScorerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The version of the trait analysers' scores: bump when an analyser or its calibration changes. Scores cached under
+ *  an older version are not reused (the runner's result cache and the intent judge's identity both carry it). */
+export const TRAIT_MODEL_VERSION = 'traits v1';
+
 const DEFAULT_BATCH = 8;
 
 export class TraitScorer {
