@@ -12,6 +12,7 @@ import type { ProviderSetting } from '../catalogue/providers';
 import { canonicalJson, fileHash, sha256 } from '../runner/resultCache';
 import { judgeSpecFrom, type JudgeSpec } from '../scoring/judges/spec';
 import type { JudgePool } from '../scoring/judges/pool';
+import { IntentJudge, INTENT_JUDGE_NAME } from '../scoring/intent/index';
 
 export interface AuditJudge {
   /** The name the audit reports it under (`--judge NAME`). */
@@ -54,11 +55,15 @@ export function named(name: string, judge: ScoringJudge): AuditJudge {
 }
 
 /**
- * The built-in judges, by the name `--judge` and an audit block's `judge` line use. A spec's own judge of the same
- * name wins. Entries look like:
- *   traits: { description: 'the prompt's wording mapped to pixel traits, no weights', open: async (o) => named('traits', await IntentJudge.open(o)) }
+ * The built-in judges, by the name `--judge` and an audit block's `judge` line use (the checker reserves these
+ * names: a spec cannot declare its own). `traits`, the intent judge: the prompt's wording mapped to pixel traits.
  */
-export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {};
+export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {
+  [INTENT_JUDGE_NAME]: {
+    description: "the built-in intent judge: the prompt's wording mapped to pixel traits with a documented lexicon (docs/intent-judge.md), no weights",
+    open: async (o) => named(INTENT_JUDGE_NAME, await IntentJudge.open({ provider: o.provider })),
+  },
+};
 
 /** Bump when an adapter's score changes meaning: cached audit scores made before stop matching. */
 const ADAPTER_VERSION = 'audit-judge v1';

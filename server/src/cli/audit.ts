@@ -14,6 +14,7 @@ import type { ResolvedSpec } from '../language/resolved';
 import { ResultCache, resolveCacheRoot } from '../runner/resultCache';
 import { JudgePool } from '../scoring/judges/pool';
 import { BUILTIN_JUDGES } from '../audit/judges';
+import { explanationText, intentReadings, unmatchedSummary } from '../audit/intentReadings';
 import { formatPairError } from '../audit/pairs';
 import { AuditCancelled, auditPlanOf, runAudit, suggestion, type AuditJudgeSource, type AuditPlan, type AuditReport } from '../audit/session';
 import { auditJsonText, auditText, createAuditProgress, parseAuditReporters, writeAuditReports, type AuditReporterName } from '../audit/reporters/index';
@@ -21,7 +22,7 @@ import { UsageError, parseArgs, type ParsedArgs } from './args';
 import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';
 
-const FLAGS = ['--json', '--no-cache', '--allow-outside', '--quiet'];
+const FLAGS = ['--json', '--no-cache', '--allow-outside', '--quiet', '--explain'];
 const VALUED = ['--pairs', '--judge', '--min-accuracy', '--reporter', '--out', '--cache', '--provider'];
 
 interface Settings {
@@ -152,7 +153,17 @@ interface Output {
 async function report(reports: readonly AuditReport[], settings: Settings, args: ParsedArgs, o: Output): Promise<number> {
   for (const r of reports) for (const e of r.errors) o.err(formatPairError(e, o.cwd));
   if (args.flags.has('--json')) o.out(auditJsonText(reports, o.cwd, o.single).trimEnd());
-  else for (const r of reports) for (const line of auditText(r)) o.out(line);
+  else {
+    for (const r of reports) {
+      for (const line of auditText(r)) o.out(line);
+      const readings = intentReadings(r);
+      if (args.flags.has('--explain')) for (const line of explanationText(readings)) o.out(line);
+      else {
+        const summary = unmatchedSummary(readings);
+        if (summary) o.out(summary);
+      }
+    }
+  }
   if (settings.reporters.length > 0) {
     const dir = path.resolve(o.cwd, String(args.flags.get('--out') ?? 'wabi-report'));
     const written = await writeAuditReports(reports, settings.reporters, dir, { relativeTo: o.cwd, single: o.single });

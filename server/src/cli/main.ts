@@ -18,10 +18,11 @@ Usage:
                                                  generate, score and judge the tests (exit 1 if any fails)
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
            [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
-           [--quiet]                             does each judge score the faithful image of every pair above the
+           [--quiet] [--explain]                 does each judge score the faithful image of every pair above the
                                                  polished one? accuracy, F1, AUROC, mean gap by category, tests
                                                  between judges (exit 1 if one is under --min-accuracy); without
-                                                 --pairs, every audit block of the specs
+                                                 --pairs, every audit block of the specs. The judge 'traits' is
+                                                 built in (no weights); --explain shows what it read in each prompt
   wabi check [--json] [--quiet] [--allow-outside] [SPEC|DIR ...]
                                                  report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones

@@ -4,6 +4,7 @@ import { reportPath } from '../../files/paths';
 import type { Interval } from '../../statistics/intervals';
 import type { Comparison, GroupMetrics } from '../metrics';
 import type { AuditReport, JudgeReport } from '../session';
+import { intentReadings, readingsJson } from '../intentReadings';
 
 export const AUDIT_JSON_VERSION = 1;
 
@@ -70,6 +71,7 @@ export function auditJson(r: AuditReport, relativeTo: string): { [key: string]: 
     comparisons: r.comparisons.map(comparison),
     errors: r.errors.map((e) => ({ file: path(e.file), line: e.line, column: e.column ?? null, message: e.message })),
     cache: { hits: r.cache.hits, misses: r.cache.misses },
+    ...intentPart(r),
     results: r.pairs.map((p, i) => ({
       id: p.id,
       file: path(p.file),
@@ -84,6 +86,12 @@ export function auditJson(r: AuditReport, relativeTo: string): { [key: string]: 
       ),
     })),
   };
+}
+
+/** What the built-in `traits` judge read in each prompt, when it took part. */
+function intentPart(r: AuditReport): { intent_readings?: Json } {
+  const readings = intentReadings(r);
+  return readings.length > 0 ? { intent_readings: readingsJson(readings) as Json } : {};
 }
 
 /** The JSON text: one audit's object for `--pairs`, `{"audits": [...]}` for a spec's audit blocks. */
