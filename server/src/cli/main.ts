@@ -11,9 +11,11 @@ import { runTraits } from './traits';
 const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic intent
 
 Usage:
-  wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--concurrency N] [--no-cache]
+  wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--generator A,B,...] [--concurrency N] [--no-cache]
            [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
-                                                 generate, score and judge the tests (exit 1 if any fails)
+                                                 generate, score and judge the tests (exit 1 if any fails);
+                                                 --generator runs each test once per generator named and prints
+                                                 a leaderboard (as does a \`compare\` list in a spec's defaults)
   wabi check [--json] [--quiet] [--allow-outside] [SPEC|DIR ...]
                                                  report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
