@@ -4,6 +4,8 @@
 // is worked out here by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { memoryHost } from '../../server/src/files/host';
 import { complete } from '../../server/src/language/completion';
@@ -14,6 +16,8 @@ import { SpecWorkspace } from '../../server/src/language/workspace';
 import { formatDetailed } from '../../server/src/language/formatter';
 import { displayPath } from '../../server/src/files/paths';
 import { expandCompare } from '../../server/src/engine/compare';
+import { ResultStore } from '../../server/src/engine/resultStore';
+import { startRun, type RunOutcome, type SessionEvent } from '../../server/src/engine/runSession';
 import { testId } from '../../server/src/engine/testId';
 import { planTests } from '../../server/src/runner/plan';
 import { leaderboard } from '../../server/src/runner/leaderboard';
@@ -176,6 +180,51 @@ test('a compare run plans each generated test once per generator; names are look
   assert.ok('plans' in expandCompare(plans.filter((p) => p.images), ['nothing-here'], specs));
   assert.equal(testId(SPEC, 'grainy', 'faint'), `${SPEC}#grainy [faint]`);
   assert.equal(testId(SPEC, 'grainy'), `${SPEC}#grainy`);
+});
+
+test("the engine compares only when asked: the editor's run makes each test once, with the first compared generator", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-compare-engine-'));
+  try {
+    fs.copyFileSync(path.resolve(__dirname, '../../../test/fixtures/photos/coffee.jpg'), path.join(dir, 'coffee.jpg'));
+    const file = path.join(dir, 'spec.wabi');
+    fs.writeFileSync(
+      file,
+      'generator strong\n  kind degrade\n  input coffee.jpg\ngenerator weak\n  kind degrade\n  input coffee.jpg\n  strength 0.05\ndefaults\n  compare  strong, weak\n  size 64x64\ntest "grainy"\n  prompt heavy grain\n  expect grain >= 0.8\n',
+    );
+    const run = async (compare?: 'spec' | string[]) => {
+      const events: SessionEvent[] = [];
+      const outcome: RunOutcome = await startRun({ files: [file], cacheDir: path.join(dir, 'cache'), env: { env: {} }, provider: 'cpu', compare, onEvent: (e) => events.push(e) }).outcome;
+      return { outcome, events };
+    };
+    const single = await run();
+    assert.equal(single.outcome.status, 'ran');
+    const once = (single.outcome as Extract<RunOutcome, { status: 'ran' }>).result.tests;
+    assert.deepEqual(once.map((t) => [t.name, t.generator, t.variant]), [['grainy', 'strong', undefined]]);
+    assert.equal('requestedTraits' in once[0], false, 'a test that runs once reports as it always did');
+
+    const compared = await run('spec');
+    const planned = compared.events.find((e) => e.type === 'run-planned') as Extract<SessionEvent, { type: 'run-planned' }>;
+    assert.deepEqual(planned.tests.map((t) => [t.name, t.variant]), [
+      ['grainy', 'strong'],
+      ['grainy', 'weak'],
+    ]);
+    assert.deepEqual(compared.events.filter((e) => e.type === 'test-started').map((e) => (e as { variant?: string }).variant), ['strong', 'weak']);
+    const results = (compared.outcome as Extract<RunOutcome, { status: 'ran' }>).result.tests;
+    assert.deepEqual(results.map((t) => [testTitle(t), t.verdict, t.requestedTraits]), [
+      ['grainy [strong]', 'pass', ['grain']],
+      ['grainy [weak]', 'fail', ['grain']],
+    ]);
+    assert.ok(results[0].images.every((i) => i.cached), "the strong generator's images are the single run's");
+    const store = new ResultStore(path.join(dir, 'results.json'));
+    await store.record(results, 'now');
+    assert.deepEqual(store.read().map((t) => t.id), [`${file}#grainy [strong]`, `${file}#grainy [weak]`], 'each generator keeps its own result');
+
+    const bad = await run(['strnog']);
+    assert.deepEqual(bad.outcome, { status: 'bad-generators', problems: [{ name: 'strnog', spec: file, reason: 'unknown', suggestion: 'strong', known: ['strong', 'weak'] }] });
+    assert.deepEqual(bad.events, [], 'nothing is planned or run');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ---------------------------------------------------------------- the leaderboard, by hand
