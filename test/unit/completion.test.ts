@@ -147,7 +147,7 @@ test('the defaults block offers the run settings not yet set', () => {
     labels(items),
     DEFAULTS_KEYS.map((k) => k.key).filter((k) => k !== 'generator' && k !== 'seeds'),
   );
-  assert.deepEqual(labels(items), ['size', 'pass', 'steps', 'guidance', 'aesthetic']);
+  assert.deepEqual(labels(items), ['size', 'pass', 'steps', 'guidance', 'aesthetic', 'compare']);
 });
 
 test('a generator without a kind is offered only `kind`', () => {

@@ -852,6 +852,8 @@ function parseSignature(f: SpecFile): string[] {
         return `pass:${v.ratio}`;
       case 'numbers':
         return `numbers:${v.values.map((n) => n.text).join(',')}`;
+      case 'names':
+        return `names:${v.items.map((n) => n.text).join(',')}`;
     }
   };
   const name = (b: Block): string => {

@@ -23,6 +23,10 @@ test('wilsonInterval: published values, and sane bounds at 0 and n of n', () => 
   const all = wilsonInterval(4, 4);
   assert.equal(all.high, 1);
   assert.deepEqual(wilsonInterval(0, 0), { low: 0, high: 1 });
+  for (let n = 1; n <= 64; n++) {
+    assert.equal(wilsonInterval(n, n).high, 1, `${n} of ${n} reaches 1 (6 of 6 once ended at 0.9999999999999999)`);
+    assert.equal(wilsonInterval(0, n).low, 0);
+  }
   assert.throws(() => wilsonInterval(5, 4), /successes <= n/);
 });
 

@@ -17,6 +17,7 @@ export type ValueType =
   | 'glob'
   | 'env' // environment variable name
   | 'generator-ref'
+  | 'generator-list' // generator names separated by commas
   | 'judge-ref'
   | 'generator-kind'
   | 'judge-kind'
@@ -46,11 +47,11 @@ export const HEADER_DOCS: Readonly<Record<HeaderKeyword, string>> = {
   import: 'Imports the generators and judges of another spec file: `import "generators.wabi"`.',
   generator: 'Defines a named image generator: `generator NAME`, then `kind` and its settings.',
   judge: 'Defines a named judge, a user-supplied ONNX model: `judge NAME`, then `kind` and its model files.',
-  defaults: 'Run settings every test in this file inherits: generator, seeds, size, pass rate, steps, guidance.',
+  defaults: 'Run settings every test in this file inherits: generator, seeds, size, pass rate, steps, guidance; and `compare`, generators to run side by side.',
   test: 'A test: `test "NAME" [tags]`, then its prompt, baseline, overrides and `expect` lines.',
 };
 
-export type ValueShape = 'text' | 'expect' | 'seeds' | 'size' | 'pass' | 'numbers';
+export type ValueShape = 'text' | 'expect' | 'seeds' | 'size' | 'pass' | 'numbers' | 'names';
 
 const RUN_SHAPES: Readonly<Record<string, ValueShape>> = {
   prompt: 'text',
@@ -65,7 +66,7 @@ const RUN_SHAPES: Readonly<Record<string, ValueShape>> = {
 /** Keys whose values the parser reads with a dedicated shape, per block; every other value is a single word. */
 export const VALUE_SHAPES: Readonly<Record<'test' | 'defaults' | 'generator' | 'judge', Readonly<Record<string, ValueShape>>>> = {
   test: RUN_SHAPES,
-  defaults: RUN_SHAPES,
+  defaults: { ...RUN_SHAPES, compare: 'names' },
   generator: { run: 'text' },
   judge: { mean: 'numbers', std: 'numbers' },
 };
@@ -90,7 +91,18 @@ const RUN_SETTINGS: readonly KeySpec[] = [
   },
 ];
 
-export const DEFAULTS_KEYS: readonly KeySpec[] = RUN_SETTINGS;
+export const DEFAULTS_KEYS: readonly KeySpec[] = [
+  ...RUN_SETTINGS,
+  {
+    key: 'compare',
+    type: 'generator-list',
+    doc:
+      'Generators to compare, side by side: `compare base, tuned, tuned-v2`. `wabi run` runs every generated test once per generator ' +
+      '(in place of its `generator`) and reports a leaderboard: pass rate, beautified-against-intent rate and the rise of each requested ' +
+      'trait over its baseline, per generator and per category. `wabi run --generator` replaces the list. A single run (the editor) uses ' +
+      'the test\'s `generator`, else the first one listed.',
+  },
+];
 
 export const TEST_KEYS: readonly KeySpec[] = [
   { key: 'prompt', type: 'text', doc: 'The anti-aesthetic prompt. Free text to the end of the line, a quoted string, or `|` and an indented block.' },

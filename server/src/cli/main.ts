@@ -13,9 +13,11 @@ import { runTraits } from './traits';
 const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic intent
 
 Usage:
-  wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--concurrency N] [--no-cache]
+  wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--generator A,B,...] [--concurrency N] [--no-cache]
            [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
-                                                 generate, score and judge the tests (exit 1 if any fails)
+                                                 generate, score and judge the tests (exit 1 if any fails);
+                                                 --generator runs each test once per generator named and prints
+                                                 a leaderboard (as does a \`compare\` list in a spec's defaults)
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
            [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
            [--quiet] [--explain]                 does each judge score the faithful image of every pair above the

@@ -4,16 +4,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAX_SEED, MAX_SEEDS } from '../catalogue/values';
+import type { GeneratorProblem } from '../engine/compare';
 import { startRun } from '../engine/runSession';
+import { displayPath } from '../files/paths';
 import { resolveCacheRoot } from '../runner/resultCache';
-import { createProgressReporter, githubAnnotations, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
+import { createProgressReporter, githubAnnotations, leaderboard, leaderboardLines, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { UsageError, parseArgs } from './args';
 import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';
 
 const FLAGS = ['--no-cache', '--quiet', '--allow-outside'];
-const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch'];
+const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch', '--generator'];
 
 export async function runRun(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const args = parseArgs(argv, FLAGS, VALUED);
@@ -22,6 +24,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const concurrency = wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2);
   const batchSize = wholeNumber(args.flags.get('--batch'), '--batch', 8);
   const seeds = args.flags.has('--seeds') ? parseSeedList(String(args.flags.get('--seeds'))) : undefined;
+  const generators = args.flags.has('--generator') ? parseGeneratorList(String(args.flags.get('--generator'))) : undefined;
   let reporters: ReporterName[];
   try {
     reporters = parseReporters(String(args.flags.get('--reporter') ?? ''));
@@ -45,6 +48,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     projects: args.flags.has('--allow-outside') ? undefined : specs.roots,
     filter: args.flags.has('--filter') ? { name: String(args.flags.get('--filter')) } : undefined,
     seeds,
+    // `--generator a,b` compares those generators; without it, specs whose defaults hold a `compare` list compare theirs.
+    compare: generators ?? 'spec',
     cacheDir: scratch ?? (noCache ? path.join(outDir, 'images') : resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined)),
     freshCache: noCache,
     env: { env: process.env },
@@ -73,6 +78,10 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
       err(`wabi: ${n} error${n === 1 ? '' : 's'} in the specs; nothing was run (see wabi check).`);
       return 2;
     }
+    if (outcome.status === 'bad-generators') {
+      for (const problem of outcome.problems) err(`wabi: ${generatorProblem(problem)}`);
+      return 2;
+    }
     if (outcome.status === 'no-tests') {
       err(outcome.filtered ? `wabi: no test matches --filter '${args.flags.get('--filter')}'.` : 'wabi: the specs hold no tests.');
       return 2;
@@ -87,6 +96,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
       for (const f of written) err(`wrote ${path.relative(cwd, f) || f}`);
     }
     if (args.flags.has('--quiet')) err(summaryLine(result));
+    const board = leaderboard(result.tests);
+    if (board) for (const line of leaderboardLines(board, result.tests)) out(line);
     if (!result.complete) return 1;
     const s = result.summary;
     return s.failed + s.beautified + s.errors > 0 ? 1 : 0;
@@ -123,6 +134,21 @@ export function parseSeedList(text: string): number[] {
   for (const [from, to] of ranges) for (let s = from; s <= to; s++) out.add(s);
   if (out.size === 0) throw new UsageError('--seeds needs at least one seed');
   return [...out];
+}
+
+/** `a,b, c` to ['a', 'b', 'c'], each once, in the order given. */
+export function parseGeneratorList(text: string): string[] {
+  const names = text.split(/[\s,]+/).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--generator needs at least one generator name, e.g. --generator base,tuned');
+  return [...new Set(names)];
+}
+
+/** `--generator: unknown generator 'tunde' in specs/a.wabi; did you mean 'tuned'?` */
+function generatorProblem(p: GeneratorProblem): string {
+  const spec = displayPath(p.spec);
+  if (p.reason === 'files') return `--generator: '${p.name}' is a files generator in ${spec}: it scores existing images and makes none, so there is nothing to compare.`;
+  const hint = p.suggestion ? `; did you mean '${p.suggestion}'?` : p.known.length > 0 ? `; it can use ${p.known.join(', ')}.` : '; it defines and imports no generator.';
+  return `--generator: unknown generator '${p.name}' in ${spec}${hint}`;
 }
 
 /** Makes the report folder before the run, one level at a time, so a folder that cannot be made is a usage error

@@ -50,7 +50,7 @@ export class ResultStore {
   async record(results: readonly TestResult[], finishedAt: string): Promise<void> {
     const tests = { ...this.load() };
     for (const r of results) {
-      const id = testId(r.spec, r.name);
+      const id = testId(r.spec, r.name, r.variant);
       tests[id] = { id, finishedAt, last: r, ...(tests[id] ? { previous: tests[id].last } : {}) };
     }
     this.tests = tests;

@@ -17,6 +17,7 @@ import { ResultCache } from '../runner/resultCache';
 import { runTests } from '../runner/runner';
 import { RunQueue } from './runQueue';
 import { loadSpecs, type SpecDiagnostic } from './specs';
+import { expandCompare, type CompareSetting, type GeneratorProblem } from './compare';
 import type { ProviderSetting } from '../catalogue/providers';
 
 /** Which tests of the specs run. Every given criterion must hold. */
@@ -54,6 +55,10 @@ export interface RunRequest {
   readonly regenerate?: boolean;
   readonly env: GeneratorEnvironment;
   readonly provider?: ProviderSetting;
+  /** Generators side by side: make each selected generated test once per generator of these names (looked up in
+   *  each test's spec), or of its spec's own `compare` list (`spec`), in place of its generator. Undefined: every
+   *  test runs once with its own generator (the editor's runs). */
+  readonly compare?: CompareSetting;
   readonly concurrency?: number;
   readonly batchSize?: number;
   /** The workspace to read specs from (the language server's, with its open documents); by default the disk,
@@ -72,6 +77,8 @@ export interface PlannedTest {
   readonly range: Range;
   readonly seeds: readonly number[];
   readonly requiredSeeds: number;
+  /** In a compare run, the generator this run of the test uses. */
+  readonly variant?: string;
 }
 
 export type SessionEvent =
@@ -84,6 +91,8 @@ export type { SpecDiagnostic } from './specs';
 export type RunOutcome =
   /** Specs with errors would run wrongly: nothing ran. */
   | { readonly status: 'spec-errors'; readonly errors: readonly SpecDiagnostic[] }
+  /** A compared generator that a spec with tests to run cannot use: nothing ran. */
+  | { readonly status: 'bad-generators'; readonly problems: readonly GeneratorProblem[] }
   /** The filter selected nothing, or the specs hold no tests. */
   | { readonly status: 'no-tests'; readonly filtered: boolean }
   /** Cancelled while waiting in line: nothing ran. */
@@ -119,11 +128,23 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
   const { errors, specs, host } = loadSpecs(request.files, request);
   if (errors.length > 0) return { status: 'spec-errors', errors };
   const plans = specs.flatMap((spec) => planTests(spec, request.seeds, host));
-  const selected = select(plans, request.filter);
+  let selected = select(plans, request.filter);
   if (selected.length === 0) return { status: 'no-tests', filtered: plans.length > 0 };
+  if (request.compare) {
+    const expanded = expandCompare(selected, request.compare, new Map(specs.map((s) => [s.path, s])));
+    if ('problems' in expanded) return { status: 'bad-generators', problems: expanded.problems };
+    selected = expanded.plans;
+  }
   request.onEvent?.({
     type: 'run-planned',
-    tests: selected.map((p) => ({ name: p.name, spec: p.spec, range: p.range, seeds: p.seeds, requiredSeeds: p.requiredSeeds })),
+    tests: selected.map((p) => ({
+      name: p.name,
+      spec: p.spec,
+      range: p.range,
+      seeds: p.seeds,
+      requiredSeeds: p.requiredSeeds,
+      ...(p.variant !== undefined ? { variant: p.variant } : {}),
+    })),
   });
 
   if (request.freshCache) fs.rmSync(request.cacheDir, { recursive: true, force: true });

@@ -91,7 +91,9 @@ export type Value =
       readonly range: Range;
     }
   | { readonly type: 'pass'; readonly ratio: number; readonly text: string; readonly range: Range }
-  | { readonly type: 'numbers'; readonly values: readonly NumberToken[]; readonly range: Range };
+  | { readonly type: 'numbers'; readonly values: readonly NumberToken[]; readonly range: Range }
+  /** Names separated by commas (`compare a, b, c`). */
+  | { readonly type: 'names'; readonly items: readonly Token[]; readonly range: Range };
 
 export interface Property {
   readonly key: Token;

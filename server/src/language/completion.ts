@@ -203,6 +203,7 @@ function hasValueCompletions(block: Block, spec: KeySpec): boolean {
     case 'generator-kind':
     case 'judge-kind':
     case 'generator-ref':
+    case 'generator-list':
     case 'judge-ref':
     case 'enum':
     case 'file':
@@ -243,6 +244,7 @@ function value(ctx: Ctx, block: Block, spec: KeySpec, vStart: number): Completio
   const { line, ch } = ctx;
   if (spec.type === 'expect') return block.kind === 'test' ? expectation(ctx, block, vStart) : [];
   if (spec.type === 'file' || spec.type === 'glob') return filePath(ctx, vStart, spec.key);
+  if (spec.type === 'generator-list') return listedGenerator(ctx, vStart);
   // Every other value is one word at the cursor, with nothing else typed before it.
   // Sizes, pass rates and URLs hold characters that end a word ('/', '%', ':'): the whole value is replaced.
   const whole = spec.type === 'size' || spec.type === 'pass' || spec.type === 'url';
@@ -288,6 +290,26 @@ function value(ctx: Ctx, block: Block, spec: KeySpec, vStart: number): Completio
     default:
       return [];
   }
+}
+
+/** A name in a `compare` list: at its start or after a comma. Names already listed, and `files` generators, are
+ *  not offered. */
+function listedGenerator(ctx: Ctx, vStart: number): CompletionItem[] {
+  const { line, ch } = ctx;
+  const start = wordStart(line, ch, vStart);
+  let before = start;
+  while (before > vStart && isBlank(line.charCodeAt(before - 1))) before--;
+  if (before !== vStart && line[before - 1] !== ',') return [];
+  const listed = new Set(
+    line
+      .slice(vStart, ctx.contentEnd)
+      .split(',')
+      .map((n) => n.trim()),
+  );
+  listed.delete(line.slice(start, wordEnd(line, ch, ctx.contentEnd)));
+  const r = wordRange(ctx, start);
+  // A `files` generator makes no images: there is nothing of it to compare.
+  return [...ctx.analysis.visible.values()].filter((d) => d.kind === 'generator' && d.type !== 'files' && !listed.has(d.name)).map((d) => definitionItem(ctx, d, r, 0));
 }
 
 /** Generators or judges visible from the file, of the given judge kinds (judges with no kind yet sort last). */

@@ -235,6 +235,11 @@ function propertyHover(ws: SpecWorkspace, analysis: Analysis, block: Block, prop
       const def = analysis.visible.get(v.text);
       return def ? { contents: describeDefinition(ws, def, analysis.path), range: v.range } : undefined;
     }
+    case 'generator-list': {
+      const item = v.type === 'names' ? v.items.find((t) => on(t.range, p)) : undefined;
+      const def = item && analysis.visible.get(item.text);
+      return item && def ? { contents: describeDefinition(ws, def, analysis.path), range: item.range } : undefined;
+    }
     case 'seeds':
       if (v.type !== 'seeds' || !on(v.range, p)) return undefined;
       return { contents: seedsMarkdown(v) + overriddenNote(block, prop), range: v.range };
@@ -268,6 +273,7 @@ const TYPE_HINTS: Readonly<Record<KeySpec['type'], string>> = {
   glob: 'glob',
   env: 'environment variable',
   'generator-ref': 'generator name',
+  'generator-list': 'generator names, separated by commas',
   'judge-ref': 'judge name',
   'generator-kind': 'generator kind',
   'judge-kind': 'judge kind',

@@ -372,6 +372,9 @@ class Parser {
         case 'numbers':
           value = this.numbers(ln, line, vStart, end);
           break;
+        case 'names':
+          value = this.names(ln, line, vStart, end);
+          break;
         default: {
           const w = this.readWordOrString(ln, line, vStart, end, false)!;
           if (w.token.quoted && w.end < end) this.trailing(ln, line, w.end, end);
@@ -541,6 +544,28 @@ class Parser {
       i = n.range.end.character;
     }
     return { type: 'numbers', values, range: range(ln, start, end) };
+  }
+
+  /** `a, b, c`: names separated by commas (blanks around them allowed). */
+  private names(ln: number, line: string, start: number, end: number): Value {
+    const items: Token[] = [];
+    let i = start;
+    while (i < end) {
+      i = skipBlanks(line, i, end);
+      if (i >= end) break;
+      if (line.charCodeAt(i) === 0x2c) {
+        i++;
+        continue;
+      }
+      const j = scanDefinitionName(line, i, end);
+      let k = j;
+      while (k < end && !isBlank(line.charCodeAt(k)) && line[k] !== ',') k++;
+      if (j === i || k !== j) {
+        this.error(range(ln, i, k), `'${line.slice(i, k)}' is not a name: list names separated by commas, e.g. base, tuned.`, 'bad-name');
+      } else items.push({ text: line.slice(i, j), range: range(ln, i, j) });
+      i = k;
+    }
+    return { type: 'names', items, range: range(ln, start, end) };
   }
 
   // ---- expectations ----------------------------------------------------------------------------------------

@@ -20,14 +20,16 @@ export type ScopeOf = (file: string) => ReadonlyMap<string, Definition> | undefi
 export function resolveSpec(analysis: Analysis, scopeOf: ScopeOf = () => undefined): ResolvedSpec {
   const lines = splitLines(analysis.file.text);
   const judges = judgeScope(analysis.visible, scopeOf);
-  const generators = new Map<string, GeneratorDeclaration>();
+  const declared = new Map<string, GeneratorDeclaration>();
   const generator = (d: Definition) => {
-    let g = generators.get(d.name);
-    if (!g) generators.set(d.name, (g = generatorDeclaration(d)));
+    let g = declared.get(d.name);
+    if (!g) declared.set(d.name, (g = generatorDeclaration(d)));
     return g;
   };
   const tests = analysis.tests.map((t) => resolveTest(t, analysis, lines, judges, generator));
-  return { path: analysis.path, tests, audits: [], judges };
+  const generators = new Map<string, GeneratorDeclaration>();
+  for (const d of analysis.visible.values()) if (d.kind === 'generator') generators.set(d.name, generator(d));
+  return { path: analysis.path, tests, audits: [], judges, generators };
 }
 
 function resolveTest(
@@ -59,8 +61,9 @@ function resolveTest(
   });
   const seeds = expandSeeds(setting('seeds'));
   const passRatio = passRatioOf(setting('pass'));
+  const compared = images === undefined ? comparedGenerators(setting('compare'), analysis.visible) : [];
   const named = ref(setting('generator'), 'generator');
-  const generatorDef = images === undefined ? named : undefined;
+  const generatorDef = images === undefined ? (named ?? compared[0]) : undefined;
   const filesDir = named?.type === 'files' ? generatorOf(named).values.dir : undefined;
   const aesthetic = ref(setting('aesthetic'), 'judge');
   return {
@@ -70,6 +73,7 @@ function resolveTest(
     range: t.range,
     tags: t.tags.map((x) => x.text),
     generator: generatorDef && generatorOf(generatorDef),
+    ...(compared.length > 0 ? { compare: compared.map(generatorOf) } : {}),
     prompt: word(own('prompt')) ?? '',
     negative: word(own('negative')),
     baseline: word(own('baseline')),
@@ -100,6 +104,18 @@ export function effectiveSetting(file: SpecFile, block: Block, key: string): Pro
   if (own || block.kind !== 'test') return own;
   const defaults = file.blocks.find((b) => b.kind === 'defaults');
   return defaults && lastSetting(defaults, key);
+}
+
+/** The generators a `compare` list names, each once, in the order written; names that are not generators are
+ *  left out (the checker reports them, and a spec with errors does not run). */
+function comparedGenerators(p: Property | undefined, visible: ReadonlyMap<string, Definition>): Definition[] {
+  if (p?.value.type !== 'names') return [];
+  const out = new Map<string, Definition>();
+  for (const item of p.value.items) {
+    const d = visible.get(item.text);
+    if (d?.kind === 'generator' && !out.has(d.name)) out.set(d.name, d);
+  }
+  return [...out.values()];
 }
 
 /** `1..4, 7` to [1, 2, 3, 4, 7], in order, without repeats; [1] when none is given. A value the checker refuses

@@ -48,8 +48,12 @@ export interface ResolvedTest {
   readonly headerRange: Range;
   readonly range: Range;
   readonly tags: readonly string[];
-  /** The test's generator; undefined for an `images` test (and when none is set, which the checker reports). */
+  /** The test's generator for a single run: its `generator` setting, else the first of the `compare` list;
+   *  undefined for an `images` test (and when none is set, which the checker reports). */
   readonly generator?: GeneratorDeclaration;
+  /** The generators the file's `defaults` compare (`compare a, b`): a compare run makes this test once with each,
+   *  in place of `generator`. Undefined for an `images` test and when the file compares none. */
+  readonly compare?: readonly GeneratorDeclaration[];
   readonly prompt: string;
   readonly negative?: string;
   readonly baseline?: string;
@@ -111,4 +115,6 @@ export interface ResolvedSpec {
   readonly audits: readonly ResolvedAudit[];
   /** The judges this spec can name (its own and its imports'), as tests see them. */
   readonly judges: ReadonlyMap<string, JudgeDeclaration>;
+  /** The generators this spec can name (its own and its imports'): what `wabi run --generator` looks names up in. */
+  readonly generators: ReadonlyMap<string, GeneratorDeclaration>;
 }

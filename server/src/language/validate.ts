@@ -303,6 +303,9 @@ class Validator {
       case 'judge-ref':
         if (v.type === 'word') this.reference({ text: v.text, range: v.range }, 'judge', spec.judgeKinds);
         return;
+      case 'generator-list':
+        if (v.type === 'names') this.compared(v);
+        return;
       case 'seeds':
         if (v.type === 'seeds') this.seeds(v);
         return;
@@ -333,6 +336,23 @@ class Validator {
       case 'expect':
       case 'string':
         return;
+    }
+  }
+
+  /** A `compare` list: each name a generator that makes images, each once. */
+  private compared(v: Extract<Property['value'], { type: 'names' }>): void {
+    if (v.items.length === 0) {
+      this.report(v.range, 'error', 'Expected at least one generator name.', 'missing-value');
+      return;
+    }
+    const seen = new Set<string>();
+    for (const item of v.items) {
+      const def = this.reference(item, 'generator');
+      if (seen.has(item.text)) this.report(item.range, 'warning', `'${item.text}' is listed twice; its tests run once.`, 'duplicate-generator');
+      seen.add(item.text);
+      if (def?.type === 'files') {
+        this.report(item.range, 'error', `'${item.text}' is a files generator: it scores existing images and makes none, so there is nothing to compare.`, 'files-compared');
+      }
     }
   }
 
@@ -475,16 +495,20 @@ class Validator {
     return dir?.value.type === 'word' ? path.resolve(path.dirname(def.path), dir.value.text) : undefined;
   }
 
-  /** Every generated test needs a generator, from the test or from defaults; `degrade` needs a source image. */
+  /** Every generated test needs a generator, from the test or from defaults (a `compare` list gives them);
+   *  `degrade` needs a source image. */
   private generatorFor(b: TestBlock): void {
     const prop = lastSetting(b, 'generator') ?? (this.defaults && lastSetting(this.defaults, 'generator'));
-    if (!prop) {
+    const compare = this.defaults && lastSetting(this.defaults, 'compare');
+    const compared = compare?.value.type === 'names' ? compare.value.items.map((t) => t.text) : [];
+    if (!prop && compared.length === 0) {
       this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' has no generator: set \`generator\` in defaults or in the test.`, 'missing-generator');
       return;
     }
-    if (prop.value.type !== 'word') return;
-    const def = this.ctx.visible.get(prop.value.text);
-    if (def?.kind === 'generator' && def.type === 'degrade') {
+    const names = [...(prop?.value.type === 'word' ? [prop.value.text] : []), ...compared];
+    for (const name of new Set(names)) {
+      const def = this.ctx.visible.get(name);
+      if (def?.kind !== 'generator' || def.type !== 'degrade') continue;
       const hasInput = b.properties.some((p) => p.key.text === 'input') || def.block.properties.some((p) => p.key.text === 'input');
       if (!hasInput) this.report(b.headerRange, 'error', `Test '${b.name?.text ?? ''}' uses the degrade generator '${def.name}', which needs an \`input\` image.`, 'degrade-needs-input');
     }

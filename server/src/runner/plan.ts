@@ -4,6 +4,7 @@
 import { requiredSeeds } from '../catalogue/values';
 import { nodeHost, type SpecHost } from '../files/host';
 import { listImages } from '../generation/files';
+import type { GeneratorDeclaration } from '../catalogue/declarations';
 import type { ResolvedSpec, ResolvedTest } from '../language/resolved';
 
 export interface TestPlan extends Omit<ResolvedTest, 'images'> {
@@ -11,6 +12,9 @@ export interface TestPlan extends Omit<ResolvedTest, 'images'> {
   readonly line: number;
   /** Existing images scored instead of generated (an `images` test), absolute paths; its seeds are 1..n. */
   readonly images?: readonly string[];
+  /** In a compare run, the name of the generator this plan of the test runs with (it is `generator`); the
+   *  test has one plan per compared generator. Undefined for a test that runs once. */
+  readonly variant?: string;
 }
 
 /** Plans every test of a resolved spec. `seedsOverride` replaces every test's seeds (a run's `--seeds`); `host` is
@@ -27,3 +31,11 @@ function planTest(t: ResolvedTest, seedsOverride: readonly number[] | undefined,
   return { ...t, line: t.headerRange.start.line, images, seeds, requiredSeeds: requiredSeeds(t.passRatio, seeds.length) };
 }
 
+
+/** A plan once per generator, in the order given, each labelled with its generator as its `variant`. An `images`
+ *  test scores existing files and has no generator to vary: it stays one plan. So does any test when `generators`
+ *  is empty. */
+export function comparePlans(plan: TestPlan, generators: readonly GeneratorDeclaration[]): TestPlan[] {
+  if (plan.images || generators.length === 0) return [plan];
+  return generators.map((g) => ({ ...plan, generator: g, variant: g.name }));
+}

@@ -58,6 +58,11 @@ export interface TestResult {
   readonly line: number;
   readonly tags: readonly string[];
   readonly generator?: string;
+  /** In a compare run (`wabi run --generator a,b`, or a `compare` list), the generator this result is for: the
+   *  test has one result per compared generator, shown as `name [variant]`. Absent for a test that ran once. */
+  readonly variant?: string;
+  /** In a compare run, the traits the test asks to be present (the leaderboard measures their rise). */
+  readonly requestedTraits?: readonly string[];
   /** The texts the images were made from: the prompt's images from `prompt` and `negative`, the baseline's from
    *  `baseline` alone. Absent for an `images` test, whose images are files. */
   readonly prompt?: string;
@@ -97,7 +102,7 @@ export interface RunResult {
 /** Live progress, in the order things happen. Counts let a display show "12/40 images". */
 export type RunEvent =
   | { readonly type: 'run-started'; readonly tests: number; readonly images: number }
-  | { readonly type: 'test-started'; readonly spec: string; readonly test: string; readonly line: number }
+  | { readonly type: 'test-started'; readonly spec: string; readonly test: string; readonly line: number; readonly variant?: string }
   | {
       readonly type: 'image-generated';
       readonly spec: string;
@@ -125,6 +130,12 @@ export type RunEvent =
   | { readonly type: 'expectation-decided'; readonly spec: string; readonly test: string; readonly expectation: ExpectationResult }
   | { readonly type: 'test-finished'; readonly result: TestResult; readonly done: number; readonly total: number }
   | { readonly type: 'run-finished'; readonly result: RunResult };
+
+/** A test's name as reports show it: `grainy cow`, or `grainy cow [tuned]` for one generator's run of it in a
+ *  compare run. */
+export function testTitle(t: { readonly name: string; readonly variant?: string }): string {
+  return t.variant === undefined ? t.name : `${t.name} [${t.variant}]`;
+}
 
 export function summarise(tests: readonly TestResult[], durationMs: number): RunSummary {
   const count = (v: Verdict) => tests.filter((t) => t.verdict === v).length;

@@ -22,7 +22,7 @@ import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
 import { fileHash, imageKey, scoreKey } from './resultCache';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
 import type { TestPlan } from './plan';
-import { summarise, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
+import { summarise, testTitle, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
 
 /** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
 export interface RunStore {
@@ -158,13 +158,14 @@ class Run {
 
   private async runTest(plan: TestPlan): Promise<TestResult | 'cancelled'> {
     const t0 = Date.now();
-    this.emit({ type: 'test-started', spec: plan.spec, test: plan.name, line: plan.line });
+    this.emit({ type: 'test-started', spec: plan.spec, test: plan.name, line: plan.line, ...(plan.variant !== undefined ? { variant: plan.variant } : {}) });
     const base = {
       name: plan.name,
       spec: plan.spec,
       line: plan.line,
       tags: plan.tags,
       generator: plan.generator?.name,
+      ...(plan.variant !== undefined ? { variant: plan.variant, requestedTraits: plan.requestedTraits } : {}),
       ...(plan.images ? {} : { prompt: plan.prompt, negative: plan.negative, baseline: plan.baseline }),
     };
     const jobs = this.jobs(plan);
@@ -222,7 +223,7 @@ class Run {
   }
 
   private damaged(plan: TestPlan, job: ImageJob, file: string, why: string): void {
-    this.options.log?.(`warning: the stored ${job.role} image of '${plan.name}' seed ${job.seed} (${displayPath(file)}) is damaged (${why}); it was dropped and is made again`);
+    this.options.log?.(`warning: the stored ${job.role} image of '${testTitle(plan)}' seed ${job.seed} (${displayPath(file)}) is damaged (${why}); it was dropped and is made again`);
   }
 
   /** The image file for a job: the user's file, a stored image, or a freshly generated and stored one. */
@@ -236,7 +237,7 @@ class Run {
       return { file: job.file, cached: false };
     }
     const def = plan.generator;
-    if (!def) throw new Error(`test '${plan.name}' has no generator`);
+    if (!def) throw new Error(`test '${testTitle(plan)}' has no generator`);
     const generator = this.generator(def);
     const request = job.request!;
     const key = imageKey({

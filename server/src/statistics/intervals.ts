@@ -44,7 +44,8 @@ export function wilsonShareInterval(p: number, n: number, level = 0.95): Interva
   const z2n = (z * z) / n;
   const centre = (p + z2n / 2) / (1 + z2n);
   const half = (z / (1 + z2n)) * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 of n and n of n the interval ends exactly at 0 and 1: rounding would leave it a hair short of the rate.
+  return { low: p === 0 ? 0 : Math.max(0, centre - half), high: p === 1 ? 1 : Math.min(1, centre + half) };
 }
 
 /** A small, fast, seeded generator (mulberry32): the same seed gives the same resamples on every machine. */

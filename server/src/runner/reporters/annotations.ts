@@ -3,7 +3,7 @@
 //
 // Escaping follows the runner's rules (as @actions/core does it): in the message `%`, `\r`, `\n` become `%25`,
 // `%0D`, `%0A`; in property values `:` and `,` also become `%3A` and `%2C`.
-import type { ExpectationResult, RunResult, TestResult } from '../results';
+import { testTitle, type ExpectationResult, type RunResult, type TestResult } from '../results';
 import { VERDICT_LABEL, isBeautifiedExpectation, reportPath } from './common';
 
 export interface AnnotationOptions {
@@ -38,7 +38,7 @@ function command(file: string, line: number, col: number, title: string, message
 function expectationAnnotation(t: TestResult, e: ExpectationResult, file: string): string {
   const title = isBeautifiedExpectation(t, e) ? BEAUTIFIED_TITLE : FAILED_TITLE;
   const at = e.expectation.range.start;
-  return command(file, at.line + 1, at.character + 1, title, `expect ${e.expectation.text} (test "${t.name}")\n${e.reason}`);
+  return command(file, at.line + 1, at.character + 1, title, `expect ${e.expectation.text} (test "${testTitle(t)}")\n${e.reason}`);
 }
 
 /**
@@ -58,7 +58,7 @@ export function githubAnnotations(result: RunResult, opts: AnnotationOptions): s
     }
     const title = t.verdict === 'error' ? ERROR_TITLE : t.verdict === 'beautified' ? BEAUTIFIED_TITLE : FAILED_TITLE;
     const reasons = t.reasons.length > 0 ? t.reasons.join('\n') : VERDICT_LABEL[t.verdict];
-    out.push(command(file, t.line + 1, 1, title, `test "${t.name}"\n${reasons}`));
+    out.push(command(file, t.line + 1, 1, title, `test "${testTitle(t)}"\n${reasons}`));
   }
   return out;
 }

@@ -1,11 +1,14 @@
 // The HTML report of a run: one self-contained file (inline CSS, images as data: URIs, no scripts, a CSP that
 // forbids everything else), readable offline and safe to attach to a CI run. Per test a card with its verdict and
 // reasons; per seed the anti-aesthetic image beside the baseline (and the input of an edit), trait bars for the
-// traits the expectations compare with their thresholds marked, and the judges' values.
+// traits the expectations compare with their thresholds marked, and the judges' values. A compare run's report
+// opens with its leaderboard: a row per generator, each with its worst tests (and their images) a click away.
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { ExpectationResult, ImageRecord, ImageRole, RunResult, SeedOutcome, TestResult } from '../results';
+import { leaderboard, type Leaderboard, type LeaderboardRow, type Rate, type WorstTest } from '../leaderboard';
+import { testTitle, type ExpectationResult, type ImageRecord, type ImageRole, type RunResult, type SeedOutcome, type TestResult } from '../results';
 import { VERDICT_LABEL, fmt, humanDuration, reportPath, traitsUsed } from './common';
+import { meanText, rateText, signed } from './leaderboard';
 
 export interface HtmlReportOptions {
   /** Folder the spec and image paths shown in the report are relative to. */
@@ -184,6 +187,17 @@ table.judges th,table.judges td{padding:2px 8px 2px 0;text-align:left;font-size:
 table.judges td.n{text-align:right;font-variant-numeric:tabular-nums}
 .none{color:var(--muted);font-style:italic}
 footer{color:var(--muted);font-size:12px;padding:0 28px 30px}
+table.board td.n{font-variant-numeric:tabular-nums;white-space:nowrap}
+.ci{display:block;position:relative;height:6px;width:120px;background:#eef1f4;border-radius:3px;margin-top:3px}
+.ci .range{position:absolute;top:0;bottom:0;background:#8c959f;border-radius:3px}
+.ci .point{position:absolute;top:-3px;bottom:-3px;width:0;border-left:2px solid var(--ink)}
+.ci.beau .range{background:var(--beau)}
+details.worst summary{cursor:pointer;color:#0969da}
+details.worst ol{margin:6px 0;padding-left:20px}
+details.worst li{margin:0 0 8px}
+details.worst .pair{display:flex;gap:6px;margin-top:4px}
+details.worst .pair figure{min-width:0}
+details.worst .pair img,details.worst .pair .missing{max-width:96px;max-height:96px;width:auto;height:auto;border-radius:3px;border:1px solid var(--line)}
 `;
 
 /** Which expectations compare a trait, with this seed's outcome (for the threshold marks). */
@@ -286,7 +300,7 @@ async function figure(img: ImageRecord | undefined, role: ImageRole, seed: numbe
   if (!img) return '';
   const thumb = await thumbs.get(img.file);
   const label = isImagesTest(test) ? 'image' : ROLE_LABEL[role];
-  const alt = `${label}${label === 'image' ? '' : ' image'}, seed ${seed}, test ${test.name}`;
+  const alt = `${label}${label === 'image' ? '' : ' image'}, seed ${seed}, test ${testTitle(test)}`;
   const cache = img.cached ? '<span class="cache hit">cached</span>' : '<span class="cache">fresh</span>';
   const caption = `<figcaption><b>${h(label)}</b>${cache}<br>${h(reportPath(img.file, relativeTo))}${
     img.error ? `<br><span class="no">${h(img.error)}</span>` : ''
@@ -376,7 +390,7 @@ async function testCard(test: TestResult, index: number, thumbs: Thumbnails, opt
   const roles = new Set(test.images.map((i) => i.role)).size || 1;
   return `<article class="test ${test.verdict}" id="${testId(index)}" aria-labelledby="${testId(index)}-h" style="--n:${roles}"><header><h3 id="${testId(index)}-h"><span class="badge ${
     test.verdict
-  }">${h(VERDICT_LABEL[test.verdict])}</span> <span>${h(test.name)}</span> ${tags}</h3><p class="where">${where}</p></header>${prompts}${reasons}${expectationTable(test)}${seeds.join(
+  }">${h(VERDICT_LABEL[test.verdict])}</span> <span>${h(testTitle(test))}</span> ${tags}</h3><p class="where">${where}</p></header>${prompts}${reasons}${expectationTable(test)}${seeds.join(
     '',
   )}</article>`;
 }
@@ -403,12 +417,72 @@ function indexTable(result: RunResult, relativeTo: string): string {
   const rows = result.tests
     .map(
       (t, i) =>
-        `<tr><td><span class="badge ${t.verdict}">${h(VERDICT_LABEL[t.verdict])}</span></td><td><a href="#${testId(i)}">${h(t.name)}</a></td><td><code>${h(
+        `<tr><td><span class="badge ${t.verdict}">${h(VERDICT_LABEL[t.verdict])}</span></td><td><a href="#${testId(i)}">${h(testTitle(t))}</a></td><td><code>${h(
           `${reportPath(t.spec, relativeTo)}:${t.line + 1}`,
         )}</code></td><td>${t.passRate.passed}/${t.passRate.total}</td></tr>`,
     )
     .join('');
   return `<table class="index"><tr><th scope="col">verdict</th><th scope="col">test</th><th scope="col">where</th><th scope="col">seeds passed</th></tr>${rows}</table>`;
+}
+
+// ---- leaderboard (compare runs) ------------------------------------------------------------------------------
+
+/** A rate with its interval drawn as a bar under it (the point is the rate). */
+function rateCell(r: Rate, beautified = false): string {
+  const bar = `<span class="ci${beautified ? ' beau' : ''}" aria-hidden="true"><span class="range" style="left:${pct(r.interval.low)};width:${pct(r.interval.high - r.interval.low)}"></span><span class="point" style="left:${pct(r.rate)}"></span></span>`;
+  return `<td class="n">${h(rateText(r))}${bar}</td>`;
+}
+
+/** A worst test: a link to its card, and its worst seed's image beside the baseline's (or the input). */
+async function worstItem(w: WorstTest, tests: readonly TestResult[], thumbs: Thumbnails): Promise<string> {
+  const t = tests[w.index];
+  const at = (role: ImageRole) => t.images.find((i) => i.role === role && (role === 'input' || i.seed === w.seed));
+  const shown = w.seed === undefined ? [] : [at('prompt'), at('baseline') ?? at('input')].filter((i): i is ImageRecord => i !== undefined);
+  const images = await Promise.all(
+    shown.map(async (img) => {
+      const alt = `${ROLE_LABEL[img.role]} image, seed ${img.seed}, test ${testTitle(t)}`;
+      const thumb = await thumbs.get(img.file);
+      const shown = thumb.ok ? `<img src="${thumb.uri}" alt="${h(alt)}">` : `<span class="missing" role="img" aria-label="${h(`${alt}: image unavailable`)}">${h(thumb.error)}</span>`;
+      return `<figure>${shown}<figcaption>${h(img.role === 'prompt' ? 'prompt' : img.role)}</figcaption></figure>`;
+    }),
+  );
+  const detail = [VERDICT_LABEL[t.verdict], `${t.passRate.passed}/${t.passRate.total} seeds`, w.rise !== undefined ? `rise ${signed(w.rise)}` : '', w.seed !== undefined ? `seed ${w.seed} shown` : '']
+    .filter(Boolean)
+    .join(' · ');
+  return `<li><a href="#${testId(w.index)}">${h(t.name)}</a> <span class="none">${h(detail)}</span>${images.length > 0 ? `<div class="pair">${images.join('')}</div>` : ''}</li>`;
+}
+
+async function boardRow(r: LeaderboardRow, tests: readonly TestResult[], thumbs: Thumbnails): Promise<string> {
+  const worst = await Promise.all(r.worst.map((w) => worstItem(w, tests, thumbs)));
+  const details = worst.length > 0 ? `<details class="worst"><summary>${worst.length === 1 ? 'worst test' : `${worst.length} worst tests`}</summary><ol>${worst.join('')}</ol></details>` : '';
+  return `<tr id="board-${h(r.generator)}"><td class="n">${r.rank}</td><th scope="row"><code>${h(r.generator)}</code></th>${rateCell(r.passRate)}${rateCell(r.beautifiedRate, true)}<td class="n">${h(
+    meanText(r.rise),
+  )}</td><td class="n">${r.passed}/${r.tests}</td><td>${details}</td></tr>`;
+}
+
+/** The leaderboard: a row per generator, best first, then the rise per trait and the figures per category. */
+async function boardSection(board: Leaderboard, tests: readonly TestResult[], thumbs: Thumbnails): Promise<string> {
+  const level = Math.round(board.level * 100);
+  const head = `<tr><th scope="col">rank</th><th scope="col">generator</th><th scope="col">seeds passed</th><th scope="col">beautified against intent</th><th scope="col">mean trait rise</th><th scope="col">tests passed</th><th scope="col">worst tests</th></tr>`;
+  const rows = await Promise.all(board.rows.map((r) => boardRow(r, tests, thumbs)));
+  const perColumn = (keys: readonly string[], title: string, cell: (r: LeaderboardRow, key: string) => string) =>
+    keys.length === 0
+      ? ''
+      : `<h3>${h(title)}</h3><table class="index board"><tr><th scope="col"></th>${board.rows.map((r) => `<th scope="col"><code>${h(r.generator)}</code></th>`).join('')}</tr>${keys
+          .map((k) => `<tr><th scope="row"><code>${h(k)}</code></th>${board.rows.map((r) => `<td class="n">${h(cell(r, k))}</td>`).join('')}</tr>`)
+          .join('')}</table>`;
+  const traits = [...new Set(board.rows.flatMap((r) => Object.keys(r.traits)))].sort();
+  const tags = [...new Set(board.rows.flatMap((r) => Object.keys(r.categories)))].sort();
+  const byTag = (r: LeaderboardRow, tag: string) => {
+    const f = r.categories[tag];
+    return f ? `${rateText(f.passRate)} passed · ${f.beautifiedRate.count} beautified · rise ${signed(f.rise?.mean ?? NaN)}` : '—';
+  };
+  const excluded = board.excluded.map((x) => `<li><a href="#${testId(x.index)}">${h(tests[x.index].name)}</a>: ${h(x.reason)}</li>`).join('');
+  return `<h2 id="leaderboard" class="plain">Leaderboard</h2><p class="meta">Generators side by side, best first; ${level}% intervals over seeds (Wilson for rates, bootstrap for rises). A rise is a requested trait's score on the prompt's image minus the baseline's (or the input's).</p><table class="index board">${head}${rows.join(
+    '',
+  )}</table>${perColumn(traits, 'Rise of each requested trait', (r, t) => meanText(r.traits[t]))}${perColumn(tags, 'By category', byTag)}${
+    excluded ? `<h3>Not on the leaderboard</h3><ul>${excluded}</ul>` : ''
+  }`;
 }
 
 /** The HTML report: a complete document, every image embedded, nothing fetched. */
@@ -427,6 +501,7 @@ export async function htmlReport(result: RunResult, opts: HtmlReportOptions): Pr
       return `<section class="spec"><h2>${h(reportPath(spec, opts.relativeTo))}</h2>${cards.join('')}</section>`;
     }),
   );
+  const board = leaderboard(result.tests);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -440,6 +515,7 @@ export async function htmlReport(result: RunResult, opts: HtmlReportOptions): Pr
 <body style="--t:${size}px">
 ${summaryHeader(result, title)}
 <main>
+${board ? await boardSection(board, result.tests, thumbs) : ''}
 <h2 id="index" class="plain">Tests</h2>
 ${indexTable(result, opts.relativeTo)}
 ${sections.join('\n')}

@@ -9,9 +9,11 @@ import { junitReport } from './junit';
 export { githubAnnotations, escapeData, escapeProperty } from './annotations';
 export { htmlReport, escapeHtml, CSP } from './html';
 export { jsonReport, jsonReportObject, JSON_REPORT_SCHEMA, JSON_REPORT_VERSION } from './json';
-export type { JsonReport, JsonTest, JsonExpectation, JsonImage } from './json';
+export type { JsonReport, JsonTest, JsonExpectation, JsonImage, JsonLeaderboard } from './json';
 export { junitReport } from './junit';
 export { createProgressReporter, summaryLine, testLine } from './progress';
+export { leaderboardLines } from './leaderboard';
+export { leaderboard, type Leaderboard } from '../leaderboard';
 
 export type ReporterName = 'json' | 'junit' | 'html';
 export const REPORTERS: readonly ReporterName[] = ['json', 'junit', 'html'];

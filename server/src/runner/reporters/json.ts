@@ -1,9 +1,9 @@
 // The JSON report of a run: a stable, versioned schema that CI scripts and dashboards can read.
 //
-// Schema `wabi-run-report`, version 1. Every key below is always present (absent values are `null`), keys come in
-// the order listed, `traits` and `judges` keys are sorted, tests keep the run's order. Paths are relative to the
-// report's `relativeTo` folder with `/` separators; lines and columns are 1-based. Numbers that are not finite
-// (NaN, Infinity) are written as `null`.
+// Schema `wabi-run-report`, version 1. Every key below is always present (absent values are `null`), but for those
+// marked "only in a compare run"; keys come in the order listed, `traits` and `judges` keys are sorted, tests keep
+// the run's order. Paths are relative to the report's `relativeTo` folder with `/` separators; lines and columns
+// are 1-based. Numbers that are not finite (NaN, Infinity) are written as `null`.
 //
 // {
 //   "schema": "wabi-run-report",
@@ -18,6 +18,8 @@
 //     "line": 5,                                the `test` header
 //     "tags": ["clarity_and_focus.film_artifacts"],
 //     "generator": "flux-dev" | null,
+//     "variant": "flux-dev",                    only in a compare run, on each result of a compared test: the
+//                                               generator it is for (the test has one result per generator)
 //     "prompt": "..." | null, "negative": "..." | null, "baseline": "..." | null,
 //                                               what the prompt's images (prompt, negative) and the baseline's
 //                                               (baseline alone) were made from; null for an `images` test
@@ -35,11 +37,29 @@
 //       "judges": { "clip(\"a rotten fruit\")": 0.27, ... },
 //       "error": "..." | null
 //     }]
-//   }]
+//   }],
+//   "leaderboard": {                            only in a compare run (`wabi run --generator a,b`, `compare` lists)
+//     "level": 0.95,                            of every interval below
+//     "generators": [{                          best first (runner/leaderboard.ts says how figures and ranks are made)
+//       "rank": 1, "generator": "tuned",
+//       "tests": 4, "passed": 3, "beautified": 1, "errors": 0,
+//       "passRate": { "count": 7, "total": 8, "rate": 0.875, "low": 0.53, "high": 0.98 },        seeds, Wilson
+//       "beautifiedRate": { "count": 1, "total": 8, "rate": 0.125, "low": 0.02, "high": 0.47 },  seeds, Wilson
+//       "meanRise": { "mean": 0.31, "n": 8, "low": 0.22, "high": 0.4 } | null,   requested traits over their
+//                                               baseline (or input), bootstrap interval
+//       "traits": { "grain": { "mean", "n", "low", "high" }, ... },
+//       "categories": { "clarity_and_focus.film_artifacts": { "tests", "passed", "beautified", "errors",
+//                       "passRate", "beautifiedRate", "meanRise", "traits" }, ... },   per test tag
+//       "worst": [{ "test": "grainy cow", "spec": "specs/cows.wabi", "line": 5, "verdict": "beautified",
+//                   "seed": 2 | null, "rise": -0.02 | null }]                     up to three, worst first
+//     }],
+//     "excluded": [{ "test": "real artworks", "spec": "specs/art.wabi", "line": 12, "reason": "..." }]
+//   }                                           tests that ran once (an `images` test has no generator to vary)
 // }
 //
 // A change that removes or renames a key, or changes a value's meaning, raises `version`; added keys do not.
 import type { ExpectationResult, ImageRecord, RunResult, TestResult, Verdict } from '../results';
+import { leaderboard, type Figures, type Leaderboard, type Mean, type Rate } from '../leaderboard';
 import { reportPath } from './common';
 
 export const JSON_REPORT_SCHEMA = 'wabi-run-report';
@@ -67,6 +87,47 @@ export interface JsonReport {
     readonly durationMs: number;
   };
   readonly tests: readonly JsonTest[];
+  /** Only in a compare run. */
+  readonly leaderboard?: JsonLeaderboard;
+}
+
+export interface JsonRate {
+  readonly count: number;
+  readonly total: number;
+  readonly rate: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface JsonMean {
+  readonly mean: number | null;
+  readonly n: number;
+  readonly low: number | null;
+  readonly high: number | null;
+}
+
+export interface JsonFigures {
+  readonly tests: number;
+  readonly passed: number;
+  readonly beautified: number;
+  readonly errors: number;
+  readonly passRate: JsonRate;
+  readonly beautifiedRate: JsonRate;
+  readonly meanRise: JsonMean | null;
+  readonly traits: Readonly<Record<string, JsonMean>>;
+}
+
+export interface JsonLeaderboardRow extends JsonFigures {
+  readonly rank: number;
+  readonly generator: string;
+  readonly categories: Readonly<Record<string, JsonFigures>>;
+  readonly worst: readonly { readonly test: string; readonly spec: string; readonly line: number; readonly verdict: Verdict; readonly seed: number | null; readonly rise: number | null }[];
+}
+
+export interface JsonLeaderboard {
+  readonly level: number;
+  readonly generators: readonly JsonLeaderboardRow[];
+  readonly excluded: readonly { readonly test: string; readonly spec: string; readonly line: number; readonly reason: string }[];
 }
 
 export interface JsonTest {
@@ -75,6 +136,8 @@ export interface JsonTest {
   readonly line: number;
   readonly tags: readonly string[];
   readonly generator: string | null;
+  /** Only on a compared test's results. */
+  readonly variant?: string;
   readonly prompt: string | null;
   readonly negative: string | null;
   readonly baseline: string | null;
@@ -155,6 +218,7 @@ function test(t: TestResult, relativeTo: string): JsonTest {
     line: t.line + 1,
     tags: [...t.tags],
     generator: t.generator ?? null,
+    ...(t.variant !== undefined ? { variant: t.variant } : {}),
     prompt: t.prompt ?? null,
     negative: t.negative ?? null,
     baseline: t.baseline ?? null,
@@ -187,6 +251,50 @@ export function jsonReportObject(result: RunResult, opts: JsonReportOptions): Js
       durationMs: s.durationMs,
     },
     tests: result.tests.map((t) => test(t, opts.relativeTo)),
+    ...leaderboardSection(result.tests, opts.relativeTo),
+  };
+}
+
+function rateOf(r: Rate): JsonRate {
+  return { count: r.count, total: r.total, rate: r.rate, low: r.interval.low, high: r.interval.high };
+}
+
+function meanOf(m: Mean): JsonMean {
+  return { mean: num(m.mean), n: m.n, low: num(m.interval.low), high: num(m.interval.high) };
+}
+
+function figuresOf(f: Figures): JsonFigures {
+  const traits: Record<string, JsonMean> = {};
+  for (const [trait, m] of Object.entries(f.traits)) traits[trait] = meanOf(m);
+  return {
+    tests: f.tests,
+    passed: f.passed,
+    beautified: f.beautified,
+    errors: f.errors,
+    passRate: rateOf(f.passRate),
+    beautifiedRate: rateOf(f.beautifiedRate),
+    meanRise: f.rise ? meanOf(f.rise) : null,
+    traits,
+  };
+}
+
+/** `{ leaderboard }` in a compare run, else nothing (the key is left out). */
+function leaderboardSection(tests: readonly TestResult[], relativeTo: string): { leaderboard?: JsonLeaderboard } {
+  const board: Leaderboard | undefined = leaderboard(tests);
+  if (!board) return {};
+  const where = (index: number) => ({ test: tests[index].name, spec: reportPath(tests[index].spec, relativeTo), line: tests[index].line + 1 });
+  return {
+    leaderboard: {
+      level: board.level,
+      generators: board.rows.map((r) => ({
+        rank: r.rank,
+        generator: r.generator,
+        ...figuresOf(r),
+        categories: Object.fromEntries(Object.entries(r.categories).map(([tag, f]) => [tag, figuresOf(f)])),
+        worst: r.worst.map((w) => ({ ...where(w.index), verdict: tests[w.index].verdict, seed: w.seed ?? null, rise: w.rise === undefined ? null : num(w.rise) })),
+      })),
+      excluded: board.excluded.map((x) => ({ ...where(x.index), reason: x.reason })),
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 // JUnit XML for CI test tabs (GitHub, GitLab, Jenkins, Azure): one <testsuite> per spec file, one <testcase> per
-// test. `fail` and `beautified` are <failure type="fail|beautified">, `error` is <error>; a pass has no child but a
+// test (in a compare run, per test and generator, named `test [generator]`). `fail` and `beautified` are <failure type="fail|beautified">, `error` is <error>; a pass has no child but a
 // <system-out> line with its pass rate. Text is escaped for XML 1.0, and characters XML 1.0 cannot carry at all
 // (control characters other than tab and line breaks, lone surrogates, U+FFFE/U+FFFF) are dropped.
-import type { RunResult, TestResult } from '../results';
+import { testTitle, type RunResult, type TestResult } from '../results';
 import { VERDICT_LABEL, isBeautifiedExpectation, oneLine, reportPath, seconds } from './common';
 
 export interface JunitReportOptions {
@@ -64,7 +64,7 @@ function testcase(t: TestResult, relativeTo: string): string {
   const spec = reportPath(t.spec, relativeTo);
   const head = `    <testcase${attrs([
     ['classname', spec],
-    ['name', t.name],
+    ['name', testTitle(t)],
     ['time', seconds(t.durationMs)],
     ['file', spec],
     ['line', t.line + 1],

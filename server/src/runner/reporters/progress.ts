@@ -2,7 +2,7 @@
 // verdict, the test running now), with a permanent line printed above it for each test that did not pass. In CI or
 // when the output is not a terminal: plain lines, one per finished test, and a summary line at the end.
 import { displayPath } from '../../files/paths';
-import type { RunEvent, RunResult, TestResult, Verdict } from '../results';
+import { testTitle, type RunEvent, type RunResult, type TestResult, type Verdict } from '../results';
 import { humanDuration, oneLine } from './common';
 
 /** What the reporter needs of a stream; `process.stdout` and `process.stderr` are ones. */
@@ -27,7 +27,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function testLine(t: TestResult, color = false): string {
   const label = color ? `\x1b[1;${COLOR[t.verdict]}m${LABEL[t.verdict]}\x1b[0m` : LABEL[t.verdict];
   const why = t.verdict !== 'pass' && t.reasons.length > 0 ? `  (${oneLine(t.reasons.join('; '))})` : '';
-  return `${label}  ${displayPath(t.spec)}:${t.line + 1}  ${oneLine(t.name)}${why}`;
+  return `${label}  ${displayPath(t.spec)}:${t.line + 1}  ${oneLine(testTitle(t))}${why}`;
 }
 
 /** `5 tests: 2 passed, 1 failed, 1 beautified against intent, 1 error; 14 images (6 cached) in 12.3s`. */
@@ -133,7 +133,7 @@ export function createProgressReporter(stream: ProgressStream, opts: ProgressOpt
         state.images = event.images;
         break;
       case 'test-started':
-        state.running.set(`${event.spec}\0${event.test}`, event.test);
+        state.running.set(`${event.spec}\0${event.test}\0${event.variant ?? ''}`, testTitle({ name: event.test, variant: event.variant }));
         break;
       case 'image-generated':
         state.generated = Math.max(state.generated, event.done);
@@ -149,7 +149,7 @@ export function createProgressReporter(stream: ProgressStream, opts: ProgressOpt
         return;
       case 'test-finished': {
         const t = event.result;
-        state.running.delete(`${t.spec}\0${t.name}`);
+        state.running.delete(`${t.spec}\0${t.name}\0${t.variant ?? ''}`);
         state.testsDone = Math.max(state.testsDone + 1, event.done);
         if (event.total > 0) state.tests = event.total;
         state.counts[t.verdict]++;
