@@ -19,6 +19,8 @@ import * as vsctm from 'vscode-textmate';
 import * as oniguruma from 'vscode-oniguruma';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 import {
+  AUDIT_KEYS,
+  BUILTIN_JUDGE,
   DEFAULTS_KEYS,
   GENERATOR_KINDS,
   HEADER_KEYWORDS,
@@ -611,6 +613,80 @@ describe('expectations', () => {
 
 // ---- whole files ---------------------------------------------------------------------------------------
 
+// ---- audits --------------------------------------------------------------------------------------------
+
+const AUDITS = `judge hps
+  kind   reward
+  model  models/hps.onnx
+
+audit "reward models on film grain"  [clarity_and_focus.film_artifacts, color_and_tone]
+  pairs         pairs/film.jsonl   # a JSONL file
+  judge         hps
+  judge         traits
+  judge         traits-v2
+  min-accuracy  0.8
+# a column-0 comment inside the audit
+  min-accuracy  80%
+
+audit unquoted audit name [clarity_and_focus]
+  pairs  bench
+judge after-audit
+  kind   reward
+`;
+
+describe('audits', () => {
+  let d: Doc;
+  before(() => {
+    d = tokenize(AUDITS);
+  });
+
+  test('audit is a header keyword; its name is a string, quoted or not, and its tags are tags', () => {
+    d.expect('audit "reward models', 'audit', 'storage.type.audit.wabi');
+    d.expect('audit "reward models', 'reward models on film grain', 'string.quoted.double.wabi');
+    d.expect('audit "reward models', 'clarity_and_focus.film_artifacts', 'entity.other.attribute-name.tag.wabi');
+    d.expect('audit "reward models', 'color_and_tone', 'entity.other.attribute-name.tag.wabi');
+    d.expect('audit "reward models', ']', 'punctuation.section.tags.end.wabi');
+    d.expect('audit unquoted', 'audit', 'storage.type.audit.wabi');
+    d.expect('audit unquoted', 'unquoted audit name', 'string.unquoted.test-name.wabi');
+    d.expect('audit unquoted', 'clarity_and_focus', 'entity.other.attribute-name.tag.wabi');
+  });
+
+  test('pairs, judge and min-accuracy are property names inside the audit block, past a column-0 comment', () => {
+    for (const [line, key] of [
+      ['pairs         pairs/film.jsonl', 'pairs'],
+      ['judge         hps', 'judge'],
+      ['min-accuracy  0.8', 'min-accuracy'],
+      ['min-accuracy  80%', 'min-accuracy'],
+      ['pairs  bench', 'pairs'],
+    ]) {
+      const t = d.expect(line, key, 'support.type.property-name.wabi');
+      assert.ok(t.scopes.includes('meta.block.audit.wabi'), line);
+    }
+  });
+
+  test('a pairs path is an unquoted string; a min-accuracy is a number or a percentage', () => {
+    d.expect('pairs         pairs/film.jsonl', 'pairs/film.jsonl', 'string.unquoted.wabi');
+    d.expect('pairs         pairs/film.jsonl', ' a JSONL file', 'comment.line.number-sign.wabi');
+    d.expect('min-accuracy  0.8', '0.8', 'constant.numeric.decimal.wabi');
+    d.expect('min-accuracy  80%', '%', 'keyword.other.unit.percentage.wabi');
+    assert.ok(d.scopesOn('min-accuracy  80%').has('constant.numeric.percentage.wabi'));
+  });
+
+  test('an audited judge is a judge name; traits alone is the built-in judge', () => {
+    d.expect('judge         hps', 'hps', 'entity.name.type.judge.wabi');
+    d.expect('judge         traits-v2', 'traits-v2', 'entity.name.type.judge.wabi');
+    const builtin = d.lines.findIndex((l) => l === '  judge         traits');
+    d.expect(builtin, 'traits', 'support.constant.builtin-judge.wabi');
+  });
+
+  test('a judge header at column 0 ends the audit and is a header, not a property', () => {
+    d.expect('judge after-audit', 'judge', 'storage.type.judge.wabi');
+    d.expect('judge after-audit', 'after-audit', 'entity.name.type.judge.wabi');
+    const kind = d.tok(d.lines.lastIndexOf('  kind   reward'), 'kind');
+    assert.ok(kind.scopes.includes('meta.block.judge.wabi') && !kind.scopes.includes('meta.block.audit.wabi'));
+  });
+});
+
 describe('whole files', () => {
   test('every ```wabi example in docs/spec-language.md tokenizes, and its expectations use known traits', () => {
     const md = fs.readFileSync(path.join(ROOT, 'docs', 'spec-language.md'), 'utf8');
@@ -643,6 +719,7 @@ describe('whole files', () => {
       judge: 'storage.type.judge.wabi',
       defaults: 'storage.type.defaults.wabi',
       test: 'storage.type.test.wabi',
+      audit: 'storage.type.audit.wabi',
     };
     let checked = 0;
     for (const file of files) {
@@ -741,6 +818,7 @@ describe('catalogue sync', () => {
     ...GENERATOR_KINDS.flatMap((k) => k.settings),
     ...JUDGE_KINDS.flatMap((k) => k.settings),
     MANIFEST_KEY,
+    ...AUDIT_KEYS,
   ];
   const keysOfType = (type: KeySpec['type']) => allKeySpecs.filter((k) => k.type === type).map((k) => k.key);
 
@@ -758,7 +836,7 @@ describe('catalogue sync', () => {
   test('header keywords equal HEADER_KEYWORDS', () => {
     const headers = [
       wordLists(repo('import').match)[0],
-      ...['generator-block', 'judge-block', 'defaults-block', 'test-block'].map((r) => wordLists(repo(r).begin)[0]),
+      ...['generator-block', 'judge-block', 'defaults-block', 'test-block', 'audit-block'].map((r) => wordLists(repo(r).begin)[0]),
     ].flat();
     assertSameWords(headers, HEADER_KEYWORDS, 'header keywords');
   });
@@ -774,6 +852,8 @@ describe('catalogue sync', () => {
   test('reference, enum and secret keys equal the schema', () => {
     assertSameWords(wordLists(repo('generator-ref-property').begin)[0], keysOfType('generator-ref'), 'generator-ref keys');
     assertSameWords(wordLists(repo('judge-ref-property').begin)[0], keysOfType('judge-ref'), 'judge-ref keys');
+    assertSameWords(wordLists(repo('audit-judge-property').begin)[0], keysOfType('audit-judge'), 'audit judge keys');
+    assertSameWords(wordLists(repo('audit-judge-property').patterns[1].match)[0], [BUILTIN_JUDGE], 'built-in judge');
     assertSameWords(wordLists(repo('enum-property').begin)[0], keysOfType('enum'), 'enum keys');
     const enumValues = allKeySpecs.filter((k) => k.type === 'enum').flatMap((k) => k.values ?? []);
     assertSameWords(wordLists(repo('enum-property').patterns[1].match)[0], enumValues, 'enum values');
@@ -817,13 +897,13 @@ describe('language-configuration.json', () => {
   test('Enter after a block header indents two spaces; after `prompt |` it indents two more', () => {
     const rules: { beforeText: string; action: { indent: string; appendText?: string } }[] = config.onEnterRules;
     const onEnter = (before: string) => rules.find((r) => new RegExp(r.beforeText).test(before))?.action;
-    for (const header of ['test "grainy cow"  [clarity_and_focus]', 'generator flux-dev', 'judge hps.v3  # c', 'defaults', 'test']) {
+    for (const header of ['test "grainy cow"  [clarity_and_focus]', 'generator flux-dev', 'judge hps.v3  # c', 'defaults', 'test', 'audit "reward models"  [clarity_and_focus]']) {
       assert.deepEqual(onEnter(header), { indent: 'none', appendText: '  ' }, header);
     }
     for (const block of ['  prompt |', '  negative |  # comment', '\trun |', '    baseline   |']) {
       assert.deepEqual(onEnter(block), { indent: 'none', appendText: '  ' }, block);
     }
-    for (const plain of ['import "generators.wabi"', '  prompt a cow', '  prompt | text', '  test "indented"', '  generator sdxl', 'testing', '# test']) {
+    for (const plain of ['import "generators.wabi"', '  prompt a cow', '  prompt | text', '  test "indented"', '  generator sdxl', '  judge hps', 'testing', 'auditing', '# test']) {
       assert.equal(onEnter(plain), undefined, plain);
     }
   });
@@ -831,9 +911,10 @@ describe('language-configuration.json', () => {
   test('indentation rules: headers and | lines increase; only header-shaped indented lines decrease', () => {
     const inc = new RegExp(config.indentationRules.increaseIndentPattern);
     const dec = new RegExp(config.indentationRules.decreaseIndentPattern);
-    assert.ok(inc.test('test "x" [a]') && inc.test('defaults') && inc.test('  prompt |'));
-    assert.ok(!inc.test('  prompt a cow') && !inc.test('import "x"') && !inc.test('  generator sdxl'));
-    assert.ok(dec.test('  test "x"') && dec.test('  judge clip') && dec.test('  defaults'));
-    assert.ok(!dec.test('  generator sdxl') && !dec.test('test "x"') && !dec.test('    a test of patience'));
+    assert.ok(inc.test('test "x" [a]') && inc.test('defaults') && inc.test('  prompt |') && inc.test('audit "x"'));
+    assert.ok(!inc.test('  prompt a cow') && !inc.test('import "x"') && !inc.test('  generator sdxl') && !inc.test('  judge hps'));
+    assert.ok(dec.test('  test "x"') && dec.test('  audit "x"') && dec.test('  defaults'));
+    // `generator NAME` and `judge NAME` are also properties (of tests and of audits): typing one must not dedent it.
+    assert.ok(!dec.test('  generator sdxl') && !dec.test('  judge hps') && !dec.test('test "x"') && !dec.test('    a test of patience'));
   });
 });

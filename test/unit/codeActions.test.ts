@@ -393,3 +393,54 @@ test('no actions for diagnostics without a fix, nor for an unreadable file', () 
   assert.deepEqual(codeActions(ws, FILE, rng(0, 0, 0, 4), all), []);
   assert.deepEqual(codeActions(ws, '/ws/none.wabi', rng(0, 0, 0), all), []);
 });
+
+// ---- audits -----------------------------------------------------------------------------------------------
+
+const AUDIT_TYPOS = `judge hps
+  kind   reward
+  model  hps.onnx
+
+audti "typo"
+
+audit "reward models on grain"  [clarity_and_focus.film_artifcts]
+  pairs        pairs.jsonl
+  judge        hsp
+  judge        trait
+  min-acuracy  0.8
+
+audit "no judge"
+  pairs  pairs.jsonl
+`;
+
+test('audits: did-you-mean fixes the header, tags, keys and judge names (the built-in traits among them)', () => {
+  const cases: [code: string, nth: number, range: ReturnType<typeof rng>, replacement: string][] = [
+    ['unknown-block', 0, rng(4, 0, 5), 'audit'],
+    ['unknown-tag', 0, rng(6, 33, 64), 'clarity_and_focus.film_artifacts'],
+    ['unknown-judge', 0, rng(8, 15, 18), 'hps'],
+    ['unknown-judge', 1, rng(9, 15, 20), 'traits'],
+    ['unknown-key', 0, rng(10, 2, 13), 'min-accuracy'],
+  ];
+  for (const [code, nth, range, replacement] of cases) {
+    const { actions, diagnostic } = fixes(AUDIT_TYPOS, code, nth);
+    assert.deepEqual(diagnostic.range, range, code);
+    assert.deepEqual(summary(actions), [{ title: `Change to '${replacement}'`, preferred: true, edits: [{ range, newText: replacement }] }], code);
+  }
+});
+
+test("audits: an audit without a judge is offered 'judge traits' (preferred) and each visible judge, at its end", () => {
+  const { actions } = fixes(AUDIT_TYPOS, 'missing-judge');
+  assert.deepEqual(summary(actions), [
+    { title: "Add 'judge traits'", preferred: true, edits: [{ range: rng(14, 0, 0), newText: '  judge  traits\n' }] },
+    { title: "Add 'judge hps'", preferred: false, edits: [{ range: rng(14, 0, 0), newText: '  judge  hps\n' }] },
+  ]);
+  const fixed = apply(AUDIT_TYPOS, actions[0]);
+  assert.ok(fixed.endsWith('audit "no judge"\n  pairs  pairs.jsonl\n  judge  traits\n'));
+  assert.deepEqual(
+    workspace(fixed).analyze(FILE)!.diagnostics.map((d) => d.code),
+    ['unknown-block', 'unknown-tag', 'unknown-judge', 'unknown-judge', 'unknown-key'],
+  );
+  // At the end of a file without a final newline, the line goes after the last one.
+  const bare = 'audit "a"\n  pairs p.jsonl';
+  const { actions: end } = fixes(bare, 'missing-judge');
+  assert.equal(apply(bare, end[0]), 'audit "a"\n  pairs p.jsonl\n  judge  traits');
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULTS_KEYS, GENERATOR_KINDS, HEADER_DOCS, JUDGE_KINDS, MEASURE_FUNCTIONS, TEST_KEYS } from '../../server/src/catalogue/schema';
+import { AUDIT_KEYS, BUILTIN_JUDGE_DOC, DEFAULTS_KEYS, GENERATOR_KINDS, HEADER_DOCS, JUDGE_KINDS, MEASURE_FUNCTIONS, TEST_KEYS } from '../../server/src/catalogue/schema';
 import { describeTag, TAXONOMY_TAGS } from '../../server/src/catalogue/taxonomy';
 import { TRAIT_NAMES, TRAITS, traitInfo, traitMarkdown } from '../../server/src/catalogue/traits';
 import { complete } from '../../server/src/language/completion';
@@ -68,8 +68,8 @@ const HEAD = 'import "generators.wabi"\n\n';
 
 test('column 0 of an empty line offers the block keywords as snippets', () => {
   const items = run(HEAD + '|\n');
-  assert.deepEqual(labels(items), ['import', 'generator', 'judge', 'defaults', 'test']);
-  assert.deepEqual(shown(items), ['import', 'generator', 'judge', 'defaults', 'test']);
+  assert.deepEqual(labels(items), ['import', 'generator', 'judge', 'defaults', 'test', 'audit']);
+  assert.deepEqual(shown(items), ['import', 'generator', 'judge', 'defaults', 'test', 'audit']);
   const t = item(items, 'test');
   assert.equal(t.kind, 'keyword');
   assert.equal(t.insertText, 'test "${1:name}"\n  prompt  $2');
@@ -79,6 +79,8 @@ test('column 0 of an empty line offers the block keywords as snippets', () => {
   assert.equal(item(items, 'generator').insertText, 'generator ${1:name}\n  kind  $2');
   assert.equal(item(items, 'judge').insertText, 'judge ${1:name}\n  kind  $2');
   assert.equal(item(items, 'defaults').insertText, 'defaults\n  generator  $1');
+  assert.equal(item(items, 'audit').insertText, 'audit "${1:name}"\n  pairs  $2\n  judge  ${3:traits}');
+  assert.equal(item(items, 'audit').documentation, HEADER_DOCS.audit);
   const imp = item(items, 'import');
   assert.equal(imp.insertText, 'import "$1"');
   assert.equal(imp.retrigger, true, 'the import snippet reopens completion inside the quotes for the file');
@@ -102,7 +104,7 @@ test('on a header that already has more than the keyword, only the keyword is re
 
 test('a file that has a defaults block is not offered a second one', () => {
   const items = run(HEAD + 'defaults\n  seeds 1..4\n\n|\n');
-  assert.deepEqual(labels(items), ['import', 'generator', 'judge', 'test']);
+  assert.deepEqual(labels(items), ['import', 'generator', 'judge', 'test', 'audit']);
 });
 
 test('a comment gets no completions', () => {
@@ -487,7 +489,7 @@ test('a file that is not open or on disk completes nothing', () => {
   const { text, position } = cursor('|test "x"\n  prompt y\n');
   ws.setDocument(SPEC, text);
   assert.deepEqual(complete(ws, SPEC, { line: 40, character: 0 }), []);
-  assert.deepEqual(labels(complete(ws, SPEC, position)), ['import', 'generator', 'judge', 'defaults', 'test']);
+  assert.deepEqual(labels(complete(ws, SPEC, position)), ['import', 'generator', 'judge', 'defaults', 'test', 'audit']);
 });
 
 // ---- file paths (a real folder) --------------------------------------------------------------------------------
@@ -563,6 +565,54 @@ test('file paths: input and images offer images; models .onnx; tokenizer, workfl
   assert.deepEqual(shown(p.at('generator g\n  kind command\n  run x {out}\n  cwd m|\n')), ['flows/', 'inputs/', 'models/', 'shared/']);
   assert.deepEqual(labels(p.at('generator g\n  kind degrade\n  input inputs/s|\n')).sort(), ['cow.JPG', 'street.png']);
   assert.deepEqual(p.at('generator g\n  kind a1111\n  model |\n'), [], 'an a1111 model is a checkpoint name, not a file');
+});
+
+// ---- audits ---------------------------------------------------------------------------------------------------
+
+test('an indented line in an audit offers its keys, required first; judge stays because it repeats', () => {
+  const items = run(HEAD + 'audit "a"\n  pairs p.jsonl\n  judge hps\n  |\n');
+  assert.deepEqual(labels(items), ['judge', 'min-accuracy']);
+  assert.deepEqual(shown(run(HEAD + 'audit "a"\n  |\n')), ['pairs', 'judge', 'min-accuracy']);
+  const judge = item(items, 'judge');
+  assert.equal(judge.detail, 'required · judge name or traits');
+  assert.equal(judge.documentation, AUDIT_KEYS.find((k) => k.key === 'judge')!.doc);
+  assert.equal(judge.retrigger, true, 'a judge name follows');
+  assert.equal(item(items, 'min-accuracy').detail, 'share 0..1 or percentage');
+  assert.equal(item(run(HEAD + 'audit "a"\n  |\n'), 'pairs').detail, 'required · file or folder');
+});
+
+test('after `judge ` in an audit: the built-in traits first, then every visible judge of any kind, less those already named', () => {
+  const items = run(HEAD + 'audit "a"\n  pairs p.jsonl\n  judge |\n');
+  assert.deepEqual(shown(items), ['traits', 'clip_l', 'hps', 'laion', 'pending']);
+  const traits = item(items, 'traits');
+  assert.equal(traits.kind, 'judge');
+  assert.equal(traits.detail, 'built-in intent judge · no weights');
+  assert.equal(traits.documentation, BUILTIN_JUDGE_DOC);
+  assert.deepEqual(traits.range, r(4, 8, 8));
+  assert.equal(item(items, 'hps').detail, 'reward · generators.wabi');
+  const partial = run(HEAD + 'audit "a"\n  judge traits\n  judge h|ps\n  judge laion\n');
+  assert.deepEqual(shown(partial), ['clip_l', 'hps', 'pending'], 'traits and laion are already audited; the line being edited does not count');
+  assert.deepEqual(item(partial, 'hps').range, r(4, 8, 11));
+  assert.deepEqual(run(HEAD + 'test "t"\n  prompt p\n  judge |\n'), [], 'a test has no judge key');
+});
+
+test('after `[` in an audit header: the taxonomy tags', () => {
+  const items = run(HEAD + 'audit "reward [models]" [clarity_and_focus.film_artifacts, |]\n');
+  assert.equal(items.length, TAXONOMY_TAGS.length - 1);
+  assert.ok(!labels(items).includes('clarity_and_focus.film_artifacts'));
+  assert.deepEqual(item(items, 'color_and_tone').range, r(2, 59, 59));
+  assert.deepEqual(run(HEAD + 'audit "reward [mo|dels]"\n'), [], 'a [ inside the quoted name is no tag list');
+});
+
+test('file paths: pairs offers folders and .jsonl files', (t) => {
+  const p = tempProject();
+  t.after(() => fs.rmSync(p.dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(p.dir, 'pairs'));
+  for (const f of ['film.jsonl', 'notes.json', 'a_orig.jpg']) fs.writeFileSync(path.join(p.dir, 'pairs', f), 'x');
+  assert.deepEqual(shown(p.at('audit "a"\n  pairs |\n')), ['flows/', 'inputs/', 'models/', 'pairs/', 'shared/']);
+  const inside = p.at('audit "a"\n  pairs pairs/f|\n');
+  assert.deepEqual(labels(inside), ['film.jsonl']);
+  assert.deepEqual(inside[0].range, r(1, 14, 15));
 });
 
 // ---- speed --------------------------------------------------------------------------------------------------

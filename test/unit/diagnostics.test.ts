@@ -443,3 +443,167 @@ test('the bundled examples are clean', () => {
   assert.ok(files.length >= 4, `found ${files.length} example specs`);
   for (const f of files) assert.deepEqual(where([...ws.analyze(f)!.diagnostics]), [], path.basename(f));
 });
+
+// ---- audits ---------------------------------------------------------------------------------------------------
+
+const PAIRS = { 'pairs/film.jsonl': '{}\n', 'bench/1_orig.jpg': 'x', 'bench/1_dist.jpg': 'x', 'bench/_meta.json': '{}' };
+
+test('a valid audit, with a JSONL file or a folder of pairs, any judge kind and the built-in traits, has no diagnostics', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+
+audit "reward models on film grain"  [clarity_and_focus.film_artifacts]
+  pairs         pairs/film.jsonl
+  judge         hps
+  judge         traits
+  judge         laion
+  judge         clip-l
+  min-accuracy  0.8
+
+audit "folder"
+  pairs         bench
+  judge         traits
+  min-accuracy  80%
+`,
+    PAIRS,
+  );
+  assert.deepEqual(where(ds), []);
+});
+
+test('an audit needs pairs and a judge; each is reported on its header', () => {
+  const ds = analyze(`import "generators.wabi"
+audit "nothing"
+  min-accuracy  0.8
+audit "empty keys"
+  pairs
+  judge
+`);
+  assert.deepEqual(where(ds), ['missing-pairs@2:1', 'missing-judge@2:1', 'missing-pairs@4:1', 'missing-judge@4:1', 'missing-value@5:3', 'missing-value@6:3']);
+  assert.equal(ds[0].message, "Audit 'nothing' has no pairs: add `pairs` with a JSONL file or a folder of N_orig / N_dist images.");
+  assert.equal(ds[1].message, "Audit 'nothing' names no judge: add `judge NAME` (a judge this spec can see, or the built-in `traits`).");
+  assert.deepEqual(ds[1].data, { insertAfterLine: 2, indent: 2 });
+});
+
+test('audited judges: unknown names get did-you-mean (traits among them), a generator is no judge, a repeat is a warning', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+audit "a"
+  pairs  pairs/film.jsonl
+  judge  hsp
+  judge  trait
+  judge  sdxl
+  judge  hps
+  judge  hps
+  judge  traits
+  judge  traits
+  judge  nobody-at-all
+`,
+    PAIRS,
+  );
+  assert.deepEqual(where(ds), ['unknown-judge@4:10', 'unknown-judge@5:10', 'unknown-judge@6:10', 'duplicate-judge@8:10', 'duplicate-judge@10:10', 'unknown-judge@11:10']);
+  assert.deepEqual(ds[0].suggestions, ['hps']);
+  assert.deepEqual(ds[1].suggestions, ['traits']);
+  assert.equal(ds[2].message, "'sdxl' is a generator, not a judge.");
+  assert.equal(ds[3].severity, 'warning');
+  assert.equal(ds[3].message, "'hps' is already audited on line 7; it is scored once.");
+  assert.equal(ds[4].message, "'traits' is already audited on line 9; it is scored once.");
+  assert.match(ds[5].message, /^Unknown judge 'nobody-at-all'\. Known: clip-l, hps, laion, traits\.$/);
+});
+
+test('pairs must exist, as a file or a folder; min-accuracy is a share 0..1 or a percentage', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+audit "a"
+  pairs         pairs/missing.jsonl
+  judge         traits
+  min-accuracy  1.5
+audit "b"
+  pairs         missing-folder
+  judge         traits
+  min-accuracy  120%
+audit "c"
+  pairs         bench
+  judge         traits
+  min-accuracy  most
+audit "d"  [clarity_and_focus.film_artifcts]
+  pairs         bench
+  judge         traits
+  min-acuracy   0.5
+`,
+    PAIRS,
+  );
+  assert.deepEqual(where(ds), [
+    'missing-file@3:17',
+    'out-of-range@5:17',
+    'missing-file@7:17',
+    'out-of-range@9:17',
+    'bad-number@13:17',
+    'unknown-tag@14:13',
+    'unknown-key@17:3',
+  ]);
+  assert.equal(ds[0].message, "'pairs/missing.jsonl' does not exist (relative to this spec).");
+  assert.equal(ds[1].message, "'min-accuracy' must be between 0 and 1 (0% and 100%); got 1.5.");
+  assert.equal(ds[3].message, "'min-accuracy' must be between 0 and 1 (0% and 100%); got 120%.");
+  assert.equal(ds[4].message, "'most' is not an accuracy: use a share such as 0.8 or 80%.");
+  assert.deepEqual(ds[5].suggestions, ['clarity_and_focus.film_artifacts']);
+  assert.deepEqual(ds[6].suggestions, ['min-accuracy']);
+});
+
+test('duplicate audit names in a file are errors, apart from test names', () => {
+  const ds = analyze(
+    `import "generators.wabi"
+defaults
+  generator  sdxl
+test "grain"
+  prompt  p
+audit "grain"
+  pairs  bench
+  judge  traits
+audit "grain"
+  pairs  bench
+  judge  hps
+`,
+    PAIRS,
+  );
+  assert.deepEqual(where(ds), ['duplicate-audit@9:7']);
+  assert.equal(ds[0].message, "Another audit is named 'grain' (line 6).");
+});
+
+test("a judge block named 'traits' is an error: the name is the built-in judge's", () => {
+  const ds = analyze(
+    `judge traits
+  kind   reward
+  model  models/hps.onnx
+audit "a"
+  pairs  bench
+  judge  traits
+`,
+    PAIRS,
+  );
+  assert.deepEqual(where(ds), ['reserved-judge-name@1:7']);
+  assert.equal(ds[0].message, "'traits' is the name of the built-in intent judge, which audits use without a declaration: give this judge another name.");
+});
+
+test('pairs outside the workspace, directly or through a link, are reported and never read', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-audit-')));
+  try {
+    const ws = path.join(dir, 'ws');
+    fs.mkdirSync(path.join(ws, 'bench'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'outside'));
+    fs.writeFileSync(path.join(dir, 'outside', 'pairs.jsonl'), '{}\n');
+    fs.writeFileSync(path.join(ws, 'bench', '1_orig.jpg'), 'x');
+    fs.symlinkSync(path.join(dir, 'outside'), path.join(ws, 'far'));
+    fs.writeFileSync(
+      path.join(ws, 'spec.wabi'),
+      'audit "a"\n  pairs  ../outside/pairs.jsonl\n  judge  traits\naudit "b"\n  pairs  far\n  judge  traits\naudit "c"\n  pairs  bench\n  judge  traits\n',
+    );
+    const confined = new SpecWorkspace(confinedHost(nodeHost, () => [ws]), { roots: [ws] });
+    const ds = confined.analyze(path.join(ws, 'spec.wabi'))!.diagnostics;
+    assert.deepEqual(where([...ds]), ['outside-workspace@2:10', 'outside-workspace@5:10']);
+    assert.equal(ds[0].message, "'../outside/pairs.jsonl' is outside the workspace; Wabi reads only files inside it.");
+    // On the command line the user chose the files: the same spec is clean.
+    assert.deepEqual(where([...new SpecWorkspace(nodeHost, { roots: [ws] }).analyze(path.join(ws, 'spec.wabi'))!.diagnostics]), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

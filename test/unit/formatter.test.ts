@@ -164,6 +164,40 @@ test('| blocks: the marker and its key stay out of the value column', () => {
   assert.equal(checkSafe('generator c\n  kind command\n  run |  # the command\n     x --out {out}\n'), 'generator c\n  kind  command\n  run | # the command\n    x --out {out}\n');
 });
 
+test('audits: header canonical like a test, values aligned, repeated judge lines kept in order', () => {
+  const messy = `judge hps
+    kind reward
+    model m.onnx
+audit   reward models on grain [clarity_and_focus.film_artifacts,color_and_tone]
+    pairs pairs/film.jsonl   # the pairs
+  judge hps
+
+	judge traits
+    min-accuracy   80%
+audit "no tags" []
+  judge traits
+`;
+  const formatted = checkSafe(messy);
+  assert.equal(
+    formatted,
+    `judge hps
+  kind   reward
+  model  m.onnx
+
+audit "reward models on grain"  [clarity_and_focus.film_artifacts, color_and_tone]
+  pairs         pairs/film.jsonl # the pairs
+  judge         hps
+
+  judge         traits
+  min-accuracy  80%
+
+audit "no tags"
+  judge  traits
+`,
+  );
+  assert.equal(fmt(formatted, 4), formatted.replace(/^ {2}(\S+)/gm, '    $1'));
+});
+
 test('blank lines: one between blocks, imports written together stay together, runs collapse', () => {
   const text = `
 
@@ -365,6 +399,7 @@ test('signature: the safety check sees changed values, names, tags, comments and
     'test "t"  [a]\n  prompt |\n    one\n  expect  grain > 0.5 # d\n',
     'test "t"  [a]\n  prompt |\n    one\n  expect  grain > 0.5\n',
     'test "t"  [a]\n  prompt |\n    one\n     expect  grain > 0.5 # c\n',
+    'audit "t"  [a]\n  prompt |\n    one\n  expect  grain > 0.5 # c\n',
   ]) {
     assert.notEqual(signature(parse(changed)), sig, changed);
   }
@@ -387,6 +422,9 @@ const HANDWRITTEN = [
   'test "a"\r\n  prompt |\r\n    x\r\n\r\n    y\r\n',
   '  # indented comment first\n\n   stray\ntest "t"\n',
   'test "t"\n  prompt x\n  \n  \t\n  expect grain > 0.5\n',
+  'audit "a"  [clarity_and_focus]\n  pairs p.jsonl # c\n\n  judge hps\n  judge traits\n  min-accuracy 80 %\n',
+  'audit\n  pairs p\naudit [x]\n  judge traits\naudit "open [\n  judge j\n',
+  'judge traits\n  kind reward\naudit a b [c] # c\n\tjudge\ttraits\n# between\n  min-accuracy 0.8\n',
 ];
 
 test('safety: handwritten edge cases', () => {
@@ -436,12 +474,14 @@ const HEADERS = [
   'import "a.wabi"', 'import b.wabi', 'import "c d.wabi"  # why', 'generator g1', 'generator  flux-dev # x', 'judge j',
   'defaults', 'test "t 1"  [a, b]', 'test t2 [clarity_and_focus,x]', 'test "x', 'bogus', 'prompt x', 'test',
   'generator 9x', 'test "a" [bad!]', 'test "q\\"uote" []', 'test name # c', 'defaults extra', 'test "a [b]" [c]',
+  'audit "a"  [clarity_and_focus.film_artifacts]', 'audit b [x,y]', 'audit', 'audit "c" trailing', 'audit "d [e]"',
 ];
 const PROPERTIES = [
   'prompt text # c', 'prompt |', 'prompt |  # c', 'expect grain>=0.5', 'expect  clip("a # b") > clip(j, "c")',
   'seeds 1..4, 9', 'size 1024x1024', 'pass 3/4', 'mean 1 2 3', 'kind clip', 'url http://x', '???', 'prompt: x',
   'baseline "quoted # not comment"', 'negative "unterminated', 'run cmd {out} |', 'run |', 'generator "g1"',
   'expect grain > baseline+0.3', 'key', 'prompt', 'C# minor', 'x#y z', 'prompt "a" b', 'expect grain = 1',
+  'pairs pairs/film.jsonl', 'pairs "a b" c', 'judge traits', 'judge hps # c', 'min-accuracy 80%', 'min-accuracy 0.8',
 ];
 const BLOCK_LINES = ['A street at night,', 'smeared # c', '# comment line', 'more text', '"quoted', '|', 'key value'];
 const NOISE = ' "#|\t[],.:-x0\\\r';

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  AUDIT_KEYS,
   DEFAULTS_KEYS,
   GENERATOR_KINDS,
   HEADER_KEYWORDS,
@@ -145,6 +146,13 @@ test "judged"  [emotion_and_subject.surrealism]
   expect     aesthetic(laion) < baseline - 0.5
   expect     reward(hps) < 2
   baseline   a clock
+
+audit "reward models on grain"  [clarity_and_focus.film_artifacts]
+  pairs         pairs
+  judge         hps
+  judge         traits
+  judge         laion
+  min-accuracy  80%
 `;
 
 const CORPUS: string[] = [...Object.values(EXAMPLES), ...DOC_EXAMPLES, JUDGES];
@@ -154,13 +162,14 @@ const GENERATORS_TEXT = EXAMPLES['generators.wabi'] ?? 'generator reference\n  k
 
 const ALL_KEY_SPECS: KeySpec[] = [
   ...TEST_KEYS,
+  ...AUDIT_KEYS,
   ...DEFAULTS_KEYS,
   ...GENERATOR_KINDS.flatMap((k) => k.settings),
   ...JUDGE_KINDS.flatMap((k) => k.settings),
   MANIFEST_KEY,
 ];
 const ALL_KEYS = [...new Set([...ALL_KEY_SPECS.map((k) => k.key), 'kind', ...SECRET_KEYS])];
-const DEF_NAMES = ['reference', 'sdxl', 'forge', 'gpt-image', 'local-script', 'clip-l', 'hps', 'laion', 'my.gen', 'a-b_c', 'x'];
+const DEF_NAMES = ['reference', 'sdxl', 'forge', 'gpt-image', 'local-script', 'clip-l', 'hps', 'laion', 'my.gen', 'a-b_c', 'x', 'traits'];
 const FUNCTIONS = [...Object.keys(MEASURE_FUNCTIONS), 'clipp', 'score', 'grain'];
 const OPS = ['<', '<=', '>', '>=', '=', '==', '!=', '=>', '=<', '<>', '', '>>', '<=='];
 const FILE_VALUES = [
@@ -387,6 +396,8 @@ function value(rng: Rng, spec: KeySpec | undefined, key: string, indent: string)
     case 'number':
     case 'unit':
       return [number(rng)];
+    case 'accuracy':
+      return [rng.pick(['0.8', '80%', '1', '0', '100%', '120%', '-0.1', '1.5', '80 %', '%', 'most'])];
     case 'duration':
       return [rng.pick(['90s', '2m', '500ms', '1h', '1.5s', '10', 's', '5 m', '-1s'])];
     case 'url':
@@ -398,6 +409,7 @@ function value(rng: Rng, spec: KeySpec | undefined, key: string, indent: string)
       return [rng.pick(['OPENAI_API_KEY', 'sk-abcdefghijklmnopqrstuvwxyz0123456789', 'A B', '1ABC', '$HOME'])];
     case 'generator-ref':
     case 'judge-ref':
+    case 'audit-judge':
       return [rng.pick(DEF_NAMES)];
     case 'generator-kind':
     case 'judge-kind':
@@ -438,6 +450,8 @@ function keysFor(rng: Rng, kind: string): KeySpec[] {
   switch (kind) {
     case 'test':
       return [...TEST_KEYS];
+    case 'audit':
+      return [...AUDIT_KEYS];
     case 'defaults':
       return [...DEFAULTS_KEYS];
     case 'generator': {
@@ -489,8 +503,9 @@ function header(rng: Rng, kind: string): string {
       return kind + (rng.chance(0.2 * junk) ? rng.pick(['  ', '\t', '']) : ' ') + name();
     case 'defaults':
       return 'defaults' + rng.weighted([[8, ''], [1, ' extra'], [1, 'x'], [1, ' ']]);
-    case 'test': {
-      let s = 'test' + (rng.chance(0.2 * junk) ? rng.pick(['  ', '\t', '']) : ' ');
+    case 'test':
+    case 'audit': {
+      let s = kind + (rng.chance(0.2 * junk) ? rng.pick(['  ', '\t', '']) : ' ');
       s += rng.weighted<() => string>([
         [6 / junk, () => quoted(rng)],
         [1, () => freeText(rng, 3)],
@@ -545,6 +560,7 @@ function grammarSpec(rng: Rng): string {
       [2, 'judge'],
       [1, 'defaults'],
       [5, 'test'],
+      [2, 'audit'],
       [junk, 'unknown'],
     ]);
     if (rng.chance(0.3)) lines.push(rng.pick(['# ' + freeText(rng), '#', '  # indented comment', '#' + weird(rng)]));
@@ -864,6 +880,7 @@ function parseSignature(f: SpecFile): string[] {
       case 'judge':
         return b.name?.text ?? '-';
       case 'test':
+      case 'audit':
         return `${b.name ? JSON.stringify(b.name.text) : '-'} [${b.tags.map((t) => t.text).join(',')}]`;
       case 'defaults':
         return '';

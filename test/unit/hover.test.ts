@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { GENERATOR_KINDS, HEADER_DOCS, JUDGE_KINDS, MEASURE_FUNCTIONS } from '../../server/src/catalogue/schema';
+import { AUDIT_KEYS, BUILTIN_JUDGE_DOC, GENERATOR_KINDS, HEADER_DOCS, JUDGE_KINDS, MEASURE_FUNCTIONS } from '../../server/src/catalogue/schema';
 import { describeTag } from '../../server/src/catalogue/taxonomy';
 import { traitInfo, traitMarkdown } from '../../server/src/catalogue/traits';
 import type { Hover } from '../../server/src/language/features';
@@ -328,4 +328,44 @@ test('an enum value shows its alternatives', () => {
   const h = at('judge r\n  kind reward\n  model m.onnx\n  resize |stretch\n')!;
   assert.deepEqual(h.range, r(3, 9, 16));
   assert.equal(h.contents, '`stretch` · one of `shortest`, `stretch`\n\n' + JUDGE_KINDS[2].settings.find((s) => s.key === 'resize')!.doc);
+});
+
+// ---- audits ---------------------------------------------------------------------------------------------------
+
+const AUDIT = HEAD + 'audit "reward models on grain" [clarity_and_focus.film_artifacts]\n';
+
+test('audit: the keyword shows the block documentation, a tag the taxonomy, each key its doc', () => {
+  const kw = at(HEAD + 'au|dit "x"\n  pairs p.jsonl\n')!;
+  assert.deepEqual(kw.range, r(2, 0, 5));
+  assert.equal(kw.contents, '**audit** block\n\n' + HEADER_DOCS.audit);
+  const tag = at(HEAD + 'audit "x" [clarity_and_focus.film_|artifacts]\n')!;
+  assert.ok(tag.contents.startsWith('**clarity_and_focus.film_artifacts** · subcategory of `clarity_and_focus`'));
+  const doc = (key: string) => AUDIT_KEYS.find((k) => k.key === key)!.doc;
+  assert.equal(at(AUDIT + '  pa|irs p.jsonl\n')!.contents, `**pairs** · audit setting, required · file or folder\n\n${doc('pairs')}`);
+  assert.equal(at(AUDIT + '  |judge hps\n')!.contents, `**judge** · audit setting, required · judge name or traits\n\n${doc('judge')}`);
+  const min = at(AUDIT + '  min-acc|uracy 0.8\n')!;
+  assert.deepEqual(min.range, r(3, 2, 14));
+  assert.equal(min.contents, `**min-accuracy** · audit setting · share 0..1 or percentage\n\n${doc('min-accuracy')}`);
+});
+
+test('an audited judge: a declared one shows its definition, traits the built-in intent judge', () => {
+  const hps = at(AUDIT + '  judge  h|ps\n')!;
+  assert.deepEqual(hps.range, r(3, 9, 12));
+  assert.equal(hps.contents, HPS_SUMMARY);
+  const traits = at(AUDIT + '  judge  tra|its\n')!;
+  assert.deepEqual(traits.range, r(3, 9, 15));
+  assert.equal(traits.contents, `**traits** · built-in intent judge\n\n${BUILTIN_JUDGE_DOC}`);
+  assert.match(traits.contents, /reads the anti-aesthetic prompt/);
+  assert.match(traits.contents, /needs no model weights/);
+  assert.equal(at(AUDIT + '  judge  nob|ody\n'), undefined, 'an unknown judge');
+  assert.equal(at(HEAD + 'defaults\n  aesthetic  tra|its\n'), undefined, 'traits is built in for audits only');
+});
+
+test('min-accuracy reads as the share of pairs each judge must get right; a later line overrides', () => {
+  const h = at(AUDIT + '  min-accuracy  8|0%\n')!;
+  assert.deepEqual(h.range, r(3, 16, 19));
+  assert.equal(h.contents, 'Every judge must score the faithful image above the polished one in at least 80% of the pairs (0.8), or the audit fails.');
+  const over = at(AUDIT + '  min-accuracy  0.|9\n  min-accuracy  0.75\n')!;
+  assert.equal(over.contents, 'Every judge must score the faithful image above the polished one in at least 90% of the pairs (0.9), or the audit fails.\n\n*Overridden by line 5: this line has no effect.*');
+  assert.equal(at(AUDIT + '  min-accuracy  1|.5\n'), undefined, 'out of range: the diagnostic says why');
 });

@@ -323,3 +323,44 @@ test('rename: to the same name is an empty edit; non-names are refused', () => {
   assert.deepEqual(rename(ws, A, at(3, 14), 'sdxl'), { edit: { changes: {} } });
   assert.deepEqual(rename(ws, A, at(9, 14), 'x'), { error: 'Only generator and judge names can be renamed.' });
 });
+
+// ---- audits -------------------------------------------------------------------------------------------------
+
+const AUDITS = '/ws/specs/audits.wabi';
+const AUDIT_FILES = {
+  [AUDITS]: `import "../shared/generators.wabi"
+
+audit "reward models on grain"
+  pairs  pairs.jsonl
+  judge  laion
+  judge  traits
+  judge  clip-l
+`,
+};
+
+test('audits: definition, references and rename of a judge include its audit judge lines', () => {
+  const ws = workspace(AUDIT_FILES);
+  assert.deepEqual(definition(ws, AUDITS, at(4, 10)), [loc(GENERATORS, 11, 6, 11)]);
+  assert.deepEqual(references(ws, GENERATORS, at(11, 7), false), [loc(A, 4, 13, 18), loc(A, 11, 22, 27), loc(AUDITS, 4, 9, 14)]);
+  const r = rename(ws, AUDITS, at(6, 10), 'clip-big');
+  assert.ok('edit' in r, JSON.stringify(r));
+  assert.deepEqual(r.edit.changes[AUDITS], [{ range: rng(6, 9, 15), newText: 'clip-big' }]);
+  assert.deepEqual(r.edit.changes[GENERATORS], [
+    { range: rng(5, 6, 12), newText: 'clip-big' },
+    { range: rng(14, 11, 17), newText: 'clip-big' },
+  ]);
+  const after = applyWorkspaceEdit({ ...FILES, ...AUDIT_FILES }, r.edit);
+  assert.match(after[AUDITS], /\n {2}judge {2}clip-big\n$/);
+  const ws2 = new SpecWorkspace(memoryHost({ ...FILES, ...AUDIT_FILES, ...after }), { roots: ['/ws'], checkFiles: false });
+  assert.deepEqual(ws2.analyze(AUDITS)!.diagnostics, []);
+});
+
+test('audits: the built-in traits judge leads nowhere and cannot be renamed; no judge may be renamed to traits', () => {
+  const ws = workspace(AUDIT_FILES);
+  assert.deepEqual(definition(ws, AUDITS, at(5, 10)), []);
+  assert.deepEqual(references(ws, AUDITS, at(5, 10), true), []);
+  assert.deepEqual(prepareRename(ws, AUDITS, at(5, 10)), { error: "'traits' is the built-in intent judge: it has no declaration to rename." });
+  assert.deepEqual(rename(ws, AUDITS, at(4, 10), 'traits'), { error: "'traits' is the name of the built-in intent judge: a judge cannot take it." });
+  // A generator may be called traits: only judges share the name with the built-in.
+  assert.ok('edit' in rename(ws, A, at(3, 14), 'traits'));
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from '../../server/src/language/parser';
-import type { Block, Property, Range, TestBlock } from '../../server/src/language/ast';
+import type { AuditBlock, Block, Property, Range, TestBlock } from '../../server/src/language/ast';
 
 const r = (line: number, start: number, end: number, endLine = line): Range => ({
   start: { line, character: start },
@@ -259,4 +259,84 @@ test('a lone carriage return is a line break, as LSP counts lines', () => {
       ['expect', 2],
     ],
   );
+});
+
+// ---- audits ---------------------------------------------------------------------------------------------------
+
+const AUDIT = `audit "reward models on film grain"  [clarity_and_focus.film_artifacts]
+  pairs         pairs/film.jsonl   # a JSONL file
+  judge         hps
+  judge         traits
+  min-accuracy  80%
+
+audit unquoted name [color_and_tone]
+  pairs  "bench folder"
+`;
+
+test('an audit block reads its name, tags and properties like a test, every value one word', () => {
+  const f = parse(AUDIT);
+  assert.deepEqual(f.diagnostics, []);
+  assert.deepEqual(
+    f.blocks.map((b) => b.kind),
+    ['audit', 'audit'],
+  );
+  const a = f.blocks[0] as AuditBlock;
+  assert.equal(a.keyword.text, 'audit');
+  assert.equal(a.name?.text, 'reward models on film grain');
+  assert.deepEqual(a.name?.range, r(0, 6, 35));
+  assert.deepEqual(
+    a.tags.map((t) => [t.text, t.range.start.character]),
+    [['clarity_and_focus.film_artifacts', 38]],
+  );
+  assert.deepEqual(
+    a.properties.map((p) => [p.key.text, p.value.type === 'word' ? p.value.text : p.value.type]),
+    [
+      ['pairs', 'pairs/film.jsonl'],
+      ['judge', 'hps'],
+      ['judge', 'traits'],
+      ['min-accuracy', '80%'],
+    ],
+  );
+  assert.deepEqual(prop(a, 'pairs').value.range, r(1, 16, 32), 'the trailing comment is not part of the path');
+  assert.deepEqual(prop(a, 'judge', 1).value.range, r(3, 16, 22));
+  assert.deepEqual(a.range, r(0, 0, 19, 4));
+  const b = f.blocks[1] as AuditBlock;
+  assert.equal(b.name?.text, 'unquoted name');
+  assert.deepEqual(
+    b.tags.map((t) => t.text),
+    ['color_and_tone'],
+  );
+  const quoted = prop(b, 'pairs').value;
+  assert.ok(quoted.type === 'word' && quoted.quoted && quoted.text === 'bench folder');
+});
+
+test('an audit without a name, or with an open tag list, is reported where a test would be', () => {
+  const f = parse('audit\n  pairs p.jsonl\naudit [clarity_and_focus]\naudit "x" [a, b\naudit "y" extra\n');
+  assert.deepEqual(
+    f.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+    [
+      ['missing-value', 0, 0],
+      ['missing-value', 2, 0],
+      ['syntax', 3, 10],
+      ['trailing-text', 4, 10],
+    ],
+  );
+  assert.equal(f.diagnostics[0].message, 'Expected an audit name: audit "reward models on film grain".');
+  assert.deepEqual(
+    f.blocks.map((b) => b.kind),
+    ['audit', 'audit', 'audit', 'audit'],
+  );
+  assert.equal(f.blocks[0].properties.length, 1, 'the nameless audit still holds its pairs');
+});
+
+test('a misspelt audit header is an unknown block with did-you-mean; an incremental edit into one parses fresh', () => {
+  const f = parse('audti "x"\n  pairs p\n');
+  assert.deepEqual(
+    f.diagnostics.map((d) => [d.code, d.suggestions]),
+    [['unknown-block', ['audit']]],
+  );
+  assert.match(f.diagnostics[0].message, /Expected import, generator, judge, defaults, test or audit\./);
+  const fixed = parse('audit "x"\n  pairs p\n', f);
+  assert.deepEqual(fixed.diagnostics, []);
+  assert.equal(fixed.blocks[0].kind, 'audit');
 });

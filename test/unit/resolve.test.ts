@@ -197,3 +197,80 @@ test("a generator's kind set twice: the definition, its checks, the resolved gen
   assert.match(hover(ws, SPEC, { line: 6, character: 12 })!.contents, /comfyui/);
   assert.equal(documentSymbols(analysis)[0].detail, 'comfyui');
 });
+
+// ---- audits ---------------------------------------------------------------------------------------------------
+
+test('an audit resolves to absolute pairs, each judge once with its declaration (none for traits), and its accuracy as a share', () => {
+  const judges = 'judge enc\n  kind clip\n  image-model i.onnx\n  text-model t.onnx\n  tokenizer tok.json\njudge head\n  kind aesthetic\n  model head.onnx\n  encoder enc\n';
+  const text = `import "shared/judges.wabi"
+${GENERATORS}
+audit "reward models on grain"  [clarity_and_focus.film_artifacts, color_and_tone]
+  pairs         data/film.jsonl
+  judge         j2
+  judge         traits
+  judge         head
+  judge         j2
+  min-accuracy  0.9
+  min-accuracy  80%
+
+audit "folder"
+  pairs  bench
+  judge  j1
+`;
+  const files = {
+    ...FILES,
+    'shared/judges.wabi': judges,
+    'shared/i.onnx': 'x',
+    'shared/t.onnx': 'x',
+    'shared/tok.json': '{}',
+    'shared/head.onnx': 'x',
+    'data/film.jsonl': '{}\n',
+    'bench/1_orig.jpg': 'x',
+  };
+  const { analysis, spec } = resolved(text, files);
+  assert.deepEqual(
+    analysis.diagnostics.map((d) => d.code),
+    ['duplicate-judge', 'duplicate-key'],
+  );
+  assert.equal(spec.tests.length, 0);
+  assert.equal(spec.audits.length, 2);
+  const [a, b] = spec.audits;
+  assert.equal(a.name, 'reward models on grain');
+  assert.equal(a.spec, SPEC);
+  assert.deepEqual(a.tags, ['clarity_and_focus.film_artifacts', 'color_and_tone']);
+  assert.deepEqual(a.headerRange, { start: { line: 12, character: 0 }, end: { line: 12, character: 82 } });
+  assert.deepEqual(a.range, { start: { line: 12, character: 0 }, end: { line: 19, character: 19 } });
+  assert.equal(a.pairs, path.join(ROOT, 'data', 'film.jsonl'));
+  assert.equal(a.minAccuracy, 0.8, 'the later line wins, 80% read as 0.8');
+  assert.deepEqual(
+    a.judges.map((j) => [j.name, j.range.start.line, j.range.start.character, j.declaration?.kind, j.declaration?.file]),
+    [
+      ['j2', 14, 16, 'reward', SPEC],
+      ['traits', 15, 16, undefined, undefined],
+      ['head', 16, 16, 'aesthetic', path.join(ROOT, 'shared', 'judges.wabi')],
+    ],
+  );
+  assert.ok(!('declaration' in a.judges[1]), 'the built-in judge has no declaration');
+  // The declarations are the spec's judges as tests see them: the aesthetic head comes with its encoder.
+  assert.equal(a.judges[2].declaration, spec.judges.get('head'));
+  assert.equal(a.judges[2].declaration?.encoder?.name, 'enc');
+  assert.equal(b.pairs, path.join(ROOT, 'bench'));
+  assert.equal(b.minAccuracy, undefined);
+  assert.deepEqual(b.tags, []);
+  assert.deepEqual(
+    b.judges.map((j) => j.declaration?.settings.find((s) => s.key === 'model')?.value),
+    [{ type: 'word', text: 'm1.onnx' }],
+  );
+});
+
+test('an audit with errors still resolves what it can: no pairs, an unknown judge without a declaration, no accuracy', () => {
+  const { analysis, spec } = resolved(`${GENERATORS}audit ""\n  judge nobody\n  judge one\n  min-accuracy 1.5\n`, FILES);
+  assert.deepEqual(
+    analysis.diagnostics.map((d) => d.code),
+    ['missing-pairs', 'unknown-judge', 'unknown-judge', 'out-of-range'],
+  );
+  assert.deepEqual(
+    spec.audits.map((a) => [a.name, a.pairs, a.minAccuracy, a.judges.map((j) => [j.name, j.declaration])]),
+    [['', undefined, undefined, [['nobody', undefined], ['one', undefined]]]],
+  );
+});

@@ -194,3 +194,42 @@ test('survives garbage documents and keeps answering', async () => {
   const again = await client.request<unknown[]>('textDocument/documentSymbol', { textDocument: { uri: uri('spec.wabi') } });
   assert.ok(again.length >= 3);
 });
+
+test('an audit spec: located diagnostics, an outline entry with its judges, no CodeLens and no discovered test for it', async () => {
+  fs.mkdirSync(path.join(dir, 'pairs'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pairs', 'film.jsonl'), '{}\n');
+  fs.writeFileSync(path.join(dir, 'hps.onnx'), 'x');
+  const text = `generator local
+  kind  command
+  run   gen {prompt} {out}
+judge hps
+  kind   reward
+  model  hps.onnx
+
+test "grainy"
+  generator  local
+  prompt     a grainy cow
+
+audit "reward models on grain"  [clarity_and_focus.film_artifacts]
+  pairs  pairs/film.jsonl
+  judge  hsp
+  judge  traits
+`;
+  const published = await open('audits.wabi', text);
+  assert.deepEqual(
+    published.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character, d.message]),
+    [['unknown-judge', 13, 9, "Unknown judge 'hsp'. Did you mean 'hps'?"]],
+  );
+  const symbols = await client.request<Array<{ name: string; kind: number; children?: Array<{ name: string; detail?: string }> }>>('textDocument/documentSymbol', {
+    textDocument: { uri: uri('audits.wabi') },
+  });
+  const audit = symbols.find((s) => s.name === 'reward models on grain')!;
+  assert.equal(audit.kind, 24, 'SymbolKind.Event');
+  assert.deepEqual(audit.children?.map((c) => [c.name, c.detail]), [['hsp', undefined], ['traits', 'built-in']]);
+  const lenses = await client.request<Array<{ range: Rng; command: { title: string } }>>('textDocument/codeLens', { textDocument: { uri: uri('audits.wabi') } });
+  assert.deepEqual([...new Set(lenses.map((l) => l.range.start.line))], [7], 'lenses above the test only');
+  const found = await client.request<{ files: Array<{ path: string; tests: Array<{ name: string }> }> }>('wabi/discoverTests', { files: [path.join(dir, 'audits.wabi')] });
+  assert.deepEqual(found.files.map((f) => f.tests.map((t) => t.name)), [['grainy']]);
+  const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: uri('audits.wabi') }, position: { line: 14, character: 11 } });
+  assert.match(hover.contents.value, /^\*\*traits\*\* · built-in intent judge/);
+});

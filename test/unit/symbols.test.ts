@@ -143,3 +143,46 @@ test('foldingRanges: a comment run inside a | block, and one line per start', ()
     { startLine: 6, endLine: 7, kind: 'comment' },
   ]);
 });
+
+const AUDITS = `judge hps
+  kind   reward
+  model  m.onnx
+
+audit "reward models on grain"  [clarity_and_focus.film_artifacts]
+  pairs         pairs/film.jsonl
+  judge         hps
+  # the built-in judge
+  judge         traits
+  judge         nobody
+  min-accuracy  80%
+
+audit "no tags"
+`;
+
+test('documentSymbols: an audit with its tags, and one child per judge with its kind or built-in', () => {
+  const symbols = documentSymbols(analyze(AUDITS));
+  assert.deepEqual(
+    symbols.map((s) => [s.name, s.kind, s.detail, s.range, s.selectionRange]),
+    [
+      ['hps', 'judge', 'reward', rng(0, 0, 15, 2), rng(0, 6, 9)],
+      ['reward models on grain', 'audit', 'clarity_and_focus.film_artifacts', rng(4, 0, 19, 10), rng(4, 6, 30)],
+      ['no tags', 'audit', undefined, rng(12, 0, 15), rng(12, 6, 15)],
+    ],
+  );
+  assert.deepEqual(
+    symbols[1].children.map((c) => [c.name, c.kind, c.detail, c.range, c.selectionRange]),
+    [
+      ['hps', 'judge', 'reward', rng(6, 2, 19), rng(6, 16, 19)],
+      ['traits', 'judge', 'built-in', rng(8, 2, 22), rng(8, 16, 22)],
+      ['nobody', 'judge', undefined, rng(9, 2, 22), rng(9, 16, 22)],
+    ],
+  );
+  assert.deepEqual(symbols[2].children, []);
+});
+
+test('foldingRanges: an audit folds from its header to its last property', () => {
+  assert.deepEqual(foldingRanges(analyze(AUDITS)), [
+    { startLine: 0, endLine: 2 },
+    { startLine: 4, endLine: 10 },
+  ]);
+});

@@ -11,14 +11,16 @@ export type ValueType =
   | 'integer'
   | 'number'
   | 'unit' // number in 0..1
+  | 'accuracy' // share 0..1, as a number (0.8) or a percentage (80%)
   | 'duration'
   | 'url'
-  | 'file' // path relative to the spec that must exist
+  | 'file' // path relative to the spec that must exist (a folder for `dir`/`cwd`, either for `pairs`: fileEntry)
   | 'glob'
   | 'env' // environment variable name
   | 'generator-ref'
   | 'generator-list' // generator names separated by commas
   | 'judge-ref'
+  | 'audit-judge' // a judge name of any kind, or the built-in `traits`
   | 'generator-kind'
   | 'judge-kind'
   | 'enum'
@@ -40,7 +42,7 @@ export interface KeySpec {
   readonly judgeKinds?: readonly string[];
 }
 
-export const HEADER_KEYWORDS = ['import', 'generator', 'judge', 'defaults', 'test'] as const;
+export const HEADER_KEYWORDS = ['import', 'generator', 'judge', 'defaults', 'test', 'audit'] as const;
 export type HeaderKeyword = (typeof HEADER_KEYWORDS)[number];
 
 export const HEADER_DOCS: Readonly<Record<HeaderKeyword, string>> = {
@@ -49,6 +51,7 @@ export const HEADER_DOCS: Readonly<Record<HeaderKeyword, string>> = {
   judge: 'Defines a named judge, a user-supplied ONNX model: `judge NAME`, then `kind` and its model files.',
   defaults: 'Run settings every test in this file inherits: generator, seeds, size, pass rate, steps, guidance; and `compare`, generators to run side by side.',
   test: 'A test: `test "NAME" [tags]`, then its prompt, baseline, overrides and `expect` lines.',
+  audit: 'A reward-model audit: `audit "NAME" [tags]`, then `pairs` (faithful and polished images of one anti-aesthetic prompt) and the `judge`s that must score the faithful image higher, with an optional `min-accuracy`.',
 };
 
 export type ValueShape = 'text' | 'expect' | 'seeds' | 'size' | 'pass' | 'numbers' | 'names';
@@ -64,11 +67,12 @@ const RUN_SHAPES: Readonly<Record<string, ValueShape>> = {
 };
 
 /** Keys whose values the parser reads with a dedicated shape, per block; every other value is a single word. */
-export const VALUE_SHAPES: Readonly<Record<'test' | 'defaults' | 'generator' | 'judge', Readonly<Record<string, ValueShape>>>> = {
+export const VALUE_SHAPES: Readonly<Record<'test' | 'defaults' | 'generator' | 'judge' | 'audit', Readonly<Record<string, ValueShape>>>> = {
   test: RUN_SHAPES,
   defaults: { ...RUN_SHAPES, compare: 'names' },
   generator: { run: 'text' },
   judge: { mean: 'numbers', std: 'numbers' },
+  audit: {},
 };
 
 /** Every key some block reads with a shape: a column-0 line starting with one is a property that lost its indent. */
@@ -114,6 +118,41 @@ export const TEST_KEYS: readonly KeySpec[] = [
   ...RUN_SETTINGS,
   { key: 'expect', type: 'expect', repeatable: true, doc: 'An expectation: `MEASURE OP VALUE`, e.g. `grain >= 0.6`, `grain > baseline + 0.3`, `polish < baseline`, `clip("rotten fruit") > clip("fresh fruit")`.' },
 ];
+
+/** The judge an audit may name without declaring it. */
+export const BUILTIN_JUDGE = 'traits';
+
+export const BUILTIN_JUDGE_DOC =
+  'The built-in intent judge: it reads the anti-aesthetic prompt of each pair, maps its wording to pixel traits with a lexicon over the paper\'s taxonomy ("heavy grain" to `grain`, "washed out" to `overexposure`, "askew" to `tilt`, negations and intensity words included), and scores an image by how strongly it shows the traits the prompt asks for. It needs no model weights and no `judge` block. Wording it cannot map is reported per pair; prompts about emotion or subject need a model judge.';
+
+export const AUDIT_KEYS: readonly KeySpec[] = [
+  {
+    key: 'pairs',
+    type: 'file',
+    required: true,
+    doc: 'The pairs to audit, relative to this spec: a JSONL file (one object per pair: `faithful`, `polished`, `prompt`, optional `plain` and `category`, paths relative to the file) or a folder of `N_orig.*` / `N_dist.*` images with `_meta.json`.',
+  },
+  {
+    key: 'judge',
+    type: 'audit-judge',
+    required: true,
+    repeatable: true,
+    doc: 'A judge to audit: any judge this spec can see (`clip`, `aesthetic` or `reward`), or the built-in `traits`. One line per judge; at least one.',
+  },
+  {
+    key: 'min-accuracy',
+    type: 'accuracy',
+    min: 0,
+    max: 1,
+    doc: 'The accuracy every judge must reach (the share of pairs where it scores the faithful image above the polished one), or the audit fails: `0.8` or `80%`.',
+  },
+];
+
+/** What a `file` setting must name: a folder for `dir` and `cwd`, a file or a folder for `pairs`, else a file. */
+export function fileEntry(spec: KeySpec): 'file' | 'dir' | 'either' {
+  if (spec.key === 'dir' || spec.key === 'cwd') return 'dir';
+  return spec.key === 'pairs' ? 'either' : 'file';
+}
 
 const COMMON_GENERATOR_SETTINGS: readonly KeySpec[] = [
   { key: 'timeout', type: 'duration', doc: 'How long one image may take before the request is abandoned: `90s`, `2m`, `500ms`.' },

@@ -21,7 +21,7 @@ export type TypedValue =
   | { readonly ok: false; readonly problem: string; readonly code: 'bad-number' | 'out-of-range' | 'bad-duration' };
 
 /** A single-word value read as its key's type: numbers (integer, number, unit) checked against the key's range,
- *  durations as milliseconds; every other type stays text. */
+ *  durations as milliseconds, accuracies (`0.8` or `80%`) as a share 0..1; every other type stays text. */
 export function typedValue(spec: KeySpec, text: string): TypedValue {
   switch (spec.type) {
     case 'integer':
@@ -33,6 +33,13 @@ export function typedValue(spec: KeySpec, text: string): TypedValue {
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
         return { ok: false, problem: `'${spec.key}' must be between ${spec.min} and ${spec.max}; got ${text}.`, code: 'out-of-range' };
       }
+      return { ok: true, value: n };
+    }
+    case 'accuracy': {
+      const percent = /^(\d+(?:\.\d+)?)[ \t]*%$/.exec(text.trim());
+      const n = percent ? Number(percent[1]) / 100 : Number(text);
+      if (text.trim() === '' || !Number.isFinite(n)) return { ok: false, problem: `'${text}' is not an accuracy: use a share such as 0.8 or 80%.`, code: 'bad-number' };
+      if (n < 0 || n > 1) return { ok: false, problem: `'${spec.key}' must be between 0 and 1 (0% and 100%); got ${text}.`, code: 'out-of-range' };
       return { ok: true, value: n };
     }
     case 'duration': {

@@ -1,5 +1,5 @@
 // The semantic model of one spec file: its syntax tree plus what its names mean across imports.
-import type { DefinitionBlock, Diagnostic, ImportBlock, Range, SpecFile, TestBlock } from './ast';
+import type { AuditBlock, DefinitionBlock, Diagnostic, ImportBlock, Range, SpecFile, TestBlock } from './ast';
 
 export type DefinitionKind = 'generator' | 'judge';
 
@@ -40,6 +40,7 @@ export interface Analysis {
   /** Generator and judge names used in this file. */
   readonly references: readonly Reference[];
   readonly tests: readonly TestBlock[];
+  readonly audits: readonly AuditBlock[];
   /** Syntax and semantic diagnostics, in document order. */
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -138,12 +138,19 @@ export interface TestBlock extends BlockBase {
   readonly tags: readonly Token[];
 }
 
+/** `audit "NAME" [tags]`: pairs and the judges that must score their faithful image above the polished one. */
+export interface AuditBlock extends BlockBase {
+  readonly kind: 'audit';
+  readonly name?: Token;
+  readonly tags: readonly Token[];
+}
+
 /** A header the parser did not recognise; its indented lines are kept so they are not reported twice. */
 interface UnknownBlock extends BlockBase {
   readonly kind: 'unknown';
 }
 
-export type Block = ImportBlock | GeneratorBlock | JudgeBlock | DefaultsBlock | TestBlock | UnknownBlock;
+export type Block = ImportBlock | GeneratorBlock | JudgeBlock | DefaultsBlock | TestBlock | AuditBlock | UnknownBlock;
 
 export type DefinitionBlock = GeneratorBlock | JudgeBlock;
 

@@ -2,6 +2,7 @@
 // what it needs from the diagnostic's `suggestions` and `data` (falling back to a fresh analysis of the file
 // when the editor dropped them), and returns plain text edits.
 import {
+  BUILTIN_JUDGE,
   DEFAULT_KEY_ENV,
   GENERATOR_KINDS,
   JUDGE_KINDS,
@@ -29,6 +30,8 @@ import type { SpecWorkspace } from './workspace';
  * - `missing-prompt`: add a `prompt` line under the test header, the test's name as a first draft;
  * - `missing-kind`: one action per kind, adding `kind X` under the header;
  * - `missing-setting`: add the missing required settings with placeholder values;
+ * - `missing-judge`: one action per judge an audit could name, adding `judge NAME` at the end of the block, the
+ *   built-in `traits` first (preferred);
  * - `secret-in-spec`: replace the whole setting, key and value (quoted, with trailing words, or a `|` block's
  *   lines), with `api-key-env OPENAI_API_KEY` in a generator that reads one; delete it when the block already
  *   names an `api-key-env`, an earlier secret in it becomes one, or the block reads no key. Found from the line
@@ -132,6 +135,9 @@ function fixes(ctx: Context, d: Diagnostic): CodeAction[] {
       break;
     case 'missing-setting':
       out.push(...addSettings(ctx, d));
+      break;
+    case 'missing-judge':
+      out.push(...addAuditJudge(ctx, d));
       break;
     case 'secret-in-spec':
       out.push(...removeSecret(ctx, d));
@@ -238,6 +244,15 @@ function addSettings(ctx: Context, d: Diagnostic): CodeAction[] {
   const names = missing.map((k) => `'${k.key}'`).join(', ');
   const title = missing.length === 1 ? `Add the missing setting ${names}` : `Add the missing settings ${names}`;
   return [ctx.action(title, d, [ctx.insertAfter(block.range.end.line, lines)], true)];
+}
+
+function addAuditJudge(ctx: Context, d: Diagnostic): CodeAction[] {
+  const block = ctx.blockWithHeader(d.range);
+  if (!block || block.kind !== 'audit') return [];
+  const after = num(d.data?.insertAfterLine) ?? block.range.end.line;
+  const indent = ' '.repeat(num(d.data?.indent) ?? propertyIndent(block));
+  const names = [BUILTIN_JUDGE, ...[...ctx.analysis.visible.values()].filter((v) => v.kind === 'judge' && v.name !== BUILTIN_JUDGE).map((v) => v.name)];
+  return names.map((n, i) => ctx.action(`Add 'judge ${n}'`, d, [ctx.insertAfter(after, [`${indent}judge  ${n}`])], i === 0));
 }
 
 function removeSecret(ctx: Context, d: Diagnostic): CodeAction[] {

@@ -3,6 +3,8 @@
 // blocks, so a request costs the same on a 40,000-line spec as on a ten-line one. Pure: no LSP types.
 import * as path from 'node:path';
 import {
+  BUILTIN_JUDGE,
+  BUILTIN_JUDGE_DOC,
   GENERATOR_KINDS,
   HEADER_DOCS,
   HEADER_KEYWORDS,
@@ -87,6 +89,7 @@ const HEADER_SNIPPETS: Readonly<Record<HeaderKeyword, string>> = {
   judge: 'judge ${1:name}\n  kind  $2',
   defaults: 'defaults\n  generator  $1',
   test: 'test "${1:name}"\n  prompt  $2',
+  audit: 'audit "${1:name}"\n  pairs  $2\n  judge  ${3:traits}',
 };
 
 function headerLine(ctx: Ctx): CompletionItem[] {
@@ -95,7 +98,7 @@ function headerLine(ctx: Ctx): CompletionItem[] {
   if (start === 0 && /^[A-Za-z]*$/.test(line.slice(0, ch))) return headerKeywords(ctx);
   const keyword = line.slice(0, wordEnd(line, 0));
   if (keyword === 'import') return importPath(ctx);
-  if (keyword === 'test') return tags(ctx);
+  if (keyword === 'test' || keyword === 'audit') return tags(ctx);
   return [];
 }
 
@@ -121,9 +124,9 @@ function headerKeywords(ctx: Ctx): CompletionItem[] {
 function tags(ctx: Ctx): CompletionItem[] {
   const { line, ch, analysis, ln } = ctx;
   const block = blockAt(analysis.file, ln);
-  if (!block || block.kind !== 'test' || block.headerRange.start.line !== ln) return [];
+  if (!block || (block.kind !== 'test' && block.kind !== 'audit') || block.headerRange.start.line !== ln) return [];
   // Find the tag list after the name (a quoted name may itself hold '[').
-  let i = skipBlanks(line, 4, ctx.contentEnd);
+  let i = skipBlanks(line, block.keyword.text.length, ctx.contentEnd);
   if (line.charCodeAt(i) === 0x22) i = scanString(line, i, ctx.contentEnd).end;
   const open = line.indexOf('[', i);
   if (open < 0 || open >= ch) return [];
@@ -205,6 +208,7 @@ function hasValueCompletions(block: Block, spec: KeySpec): boolean {
     case 'generator-ref':
     case 'generator-list':
     case 'judge-ref':
+    case 'audit-judge':
     case 'enum':
     case 'file':
     case 'glob':
@@ -270,6 +274,8 @@ function value(ctx: Ctx, block: Block, spec: KeySpec, vStart: number): Completio
       return definitions(ctx, 'generator', undefined, r, undefined);
     case 'judge-ref':
       return definitions(ctx, 'judge', spec.judgeKinds, r, block.kind === 'judge' ? (block.name?.text ?? undefined) : undefined);
+    case 'audit-judge':
+      return auditJudges(ctx, block, r);
     case 'enum':
       return simple(spec.values ?? [], spec.key, spec.doc);
     case 'size':
@@ -324,6 +330,22 @@ function definitions(ctx: Ctx, kind: 'generator' | 'judge', judgeKinds: readonly
   return items;
 }
 
+/** The judges an audit may name: the built-in `traits` first, then every visible judge of any kind; those another
+ *  `judge` line of the block already names are left out. */
+function auditJudges(ctx: Ctx, block: Block, r: Range): CompletionItem[] {
+  const taken = new Set(
+    block.properties.flatMap((p) => (p.key.text === 'judge' && p.key.range.start.line !== ctx.ln && p.value.type === 'word' ? [p.value.text] : [])),
+  );
+  const items: CompletionItem[] = [];
+  if (!taken.has(BUILTIN_JUDGE)) {
+    items.push({ label: BUILTIN_JUDGE, kind: 'judge', detail: 'built-in intent judge · no weights', documentation: BUILTIN_JUDGE_DOC, range: r, sortText: `0${BUILTIN_JUDGE}` });
+  }
+  for (const d of ctx.analysis.visible.values()) {
+    if (d.kind === 'judge' && d.name !== BUILTIN_JUDGE && !taken.has(d.name)) items.push(definitionItem(ctx, d, r, 1));
+  }
+  return items;
+}
+
 function definitionItem(ctx: Ctx, d: Definition, r: Range, group: number, insertText?: string, snippet?: boolean): CompletionItem {
   return {
     label: d.name,
@@ -350,6 +372,7 @@ const FILE_FILTERS: Readonly<Record<string, readonly string[] | 'folders'>> = {
   tokenizer: ['.json'],
   manifest: ['.json'],
   workflow: ['.json'],
+  pairs: ['.jsonl'],
   dir: 'folders',
   cwd: 'folders',
 };

@@ -54,7 +54,7 @@ export interface WorkspaceEdit {
   readonly changes: Readonly<Record<string, readonly TextEdit[]>>;
 }
 
-export type SymbolKind = 'import' | 'generator' | 'judge' | 'defaults' | 'test' | 'expect';
+export type SymbolKind = 'import' | 'generator' | 'judge' | 'defaults' | 'test' | 'audit' | 'expect';
 
 export interface DocumentSymbol {
   readonly name: string;

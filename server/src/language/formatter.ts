@@ -6,8 +6,8 @@
 //
 // Layout rules:
 // - Block headers at column 0, written canonically: `import "path"`, `generator NAME`, `judge NAME`,
-//   `defaults`, `test "NAME"  [tag, tag]` (names and paths quoted with lexer.quote, an empty tag list
-//   dropped). A header with a syntax error on its line is kept as written.
+//   `defaults`, `test "NAME"  [tag, tag]`, `audit "NAME"  [tag, tag]` (names and paths quoted with
+//   lexer.quote, an empty tag list dropped). A header with a syntax error on its line is kept as written.
 // - Properties indented `tabSize` spaces; in each block the values start in one column: every key is padded
 //   to the longest key of the block (among properties that have a value) plus two spaces. Values are kept
 //   exactly as written, so their meaning cannot change.
@@ -99,7 +99,7 @@ export function signature(file: SpecFile): string {
     keyword: b.keyword.text,
     name: 'name' in b ? b.name?.text : undefined,
     path: b.kind === 'import' ? b.path?.text : undefined,
-    tags: b.kind === 'test' ? b.tags.map((t) => t.text) : undefined,
+    tags: b.kind === 'test' || b.kind === 'audit' ? b.tags.map((t) => t.text) : undefined,
     properties: b.properties.map((p) => [p.key.text, JSON.stringify(p.value, noRanges)]),
   }));
   const errors = file.diagnostics.map((d) => `${d.code}|${d.severity}|${d.message}`);
@@ -267,7 +267,8 @@ class Layout {
         text = 'defaults';
         break;
       case 'test':
-        if (b.name) text = 'test ' + quote(b.name.text) + (b.tags.length > 0 ? `  [${b.tags.map((t) => t.text).join(', ')}]` : '');
+      case 'audit':
+        if (b.name) text = `${b.kind} ` + quote(b.name.text) + (b.tags.length > 0 ? `  [${b.tags.map((t) => t.text).join(', ')}]` : '');
         break;
     }
     return text === undefined ? rtrim(this.lines[l]) : text + this.trailingComment(l);

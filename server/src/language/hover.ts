@@ -7,6 +7,9 @@
 import { splitLines } from './lexer';
 import * as path from 'node:path';
 import {
+  AUDIT_KEYS,
+  BUILTIN_JUDGE,
+  BUILTIN_JUDGE_DOC,
   DEFAULTS_KEYS,
   GENERATOR_KIND_KEY,
   GENERATOR_KINDS,
@@ -16,6 +19,7 @@ import {
   MANIFEST_KEY,
   MEASURE_FUNCTIONS,
   TEST_KEYS,
+  fileEntry,
   generatorKind,
   judgeKind,
   type HeaderKeyword,
@@ -26,7 +30,7 @@ import { describeTag, isTaxonomyTag, TAXONOMY } from '../catalogue/taxonomy';
 import { TRAITS, traitInfo, traitMarkdown } from '../catalogue/traits';
 import type { Block, Expectation, Measure, Position, Property, Range, SpecFile, TestBlock, Token, Value } from './ast';
 import type { Hover } from './features';
-import { requiredSeeds } from '../catalogue/values';
+import { requiredSeeds, typedValue } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
 import { lastSetting } from './ast';
 import { effectiveSetting } from './resolve';
@@ -88,6 +92,8 @@ export function keySpecsFor(block: Block): readonly KeySpec[] {
       return TEST_KEYS;
     case 'defaults':
       return DEFAULTS_KEYS;
+    case 'audit':
+      return AUDIT_KEYS;
     case 'generator': {
       const spec = kindOf(block);
       return spec ? [GENERATOR_KIND_KEY, ...spec.settings] : [GENERATOR_KIND_KEY];
@@ -168,7 +174,8 @@ function headerHover(ws: SpecWorkspace, analysis: Analysis, block: Block, p: Pos
       const def = analysis.definitions.find((d) => d.block === block) ?? analysis.visible.get(block.name.text);
       return def ? { contents: describeDefinition(ws, def, analysis.path), range: block.name.range } : undefined;
     }
-    case 'test': {
+    case 'test':
+    case 'audit': {
       const tag = block.tags.find((t) => on(t.range, p));
       if (!tag) return undefined;
       const contents = tagMarkdown(tag.text);
@@ -230,8 +237,10 @@ function propertyHover(ws: SpecWorkspace, analysis: Analysis, block: Block, prop
       return kind ? { contents: kindMarkdown(kind, spec.type === 'generator-kind' ? 'generator' : 'judge'), range: v.range } : undefined;
     }
     case 'generator-ref':
-    case 'judge-ref': {
+    case 'judge-ref':
+    case 'audit-judge': {
       if (v.type !== 'word' || !on(v.range, p)) return undefined;
+      if (spec.type === 'audit-judge' && v.text === BUILTIN_JUDGE) return { contents: builtinJudgeMarkdown(), range: v.range };
       const def = analysis.visible.get(v.text);
       return def ? { contents: describeDefinition(ws, def, analysis.path), range: v.range } : undefined;
     }
@@ -239,6 +248,12 @@ function propertyHover(ws: SpecWorkspace, analysis: Analysis, block: Block, prop
       const item = v.type === 'names' ? v.items.find((t) => on(t.range, p)) : undefined;
       const def = item && analysis.visible.get(item.text);
       return item && def ? { contents: describeDefinition(ws, def, analysis.path), range: item.range } : undefined;
+    }
+    case 'accuracy': {
+      if (v.type !== 'word' || !on(v.range, p)) return undefined;
+      const typed = typedValue(spec, v.text);
+      if (!typed.ok || typeof typed.value !== 'number') return undefined;
+      return { contents: accuracyMarkdown(typed.value) + overriddenNote(block, prop), range: v.range };
     }
     case 'seeds':
       if (v.type !== 'seeds' || !on(v.range, p)) return undefined;
@@ -267,6 +282,7 @@ const TYPE_HINTS: Readonly<Record<KeySpec['type'], string>> = {
   integer: 'whole number',
   number: 'number',
   unit: 'number 0..1',
+  accuracy: 'share 0..1 or percentage',
   duration: 'duration',
   url: 'URL',
   file: 'file',
@@ -275,6 +291,7 @@ const TYPE_HINTS: Readonly<Record<KeySpec['type'], string>> = {
   'generator-ref': 'generator name',
   'generator-list': 'generator names, separated by commas',
   'judge-ref': 'judge name',
+  'audit-judge': `judge name or ${BUILTIN_JUDGE}`,
   'generator-kind': 'generator kind',
   'judge-kind': 'judge kind',
   enum: 'value',
@@ -284,7 +301,7 @@ const TYPE_HINTS: Readonly<Record<KeySpec['type'], string>> = {
 /** Short description of what a key's value is: `file`, `whole number 1..1000`, `one of center, none`. */
 export function typeHint(spec: KeySpec): string {
   if (spec.type === 'enum' && spec.values) return `one of ${spec.values.join(', ')}`;
-  if (spec.type === 'file' && (spec.key === 'dir' || spec.key === 'cwd')) return 'folder';
+  if (spec.type === 'file' && fileEntry(spec) !== 'file') return fileEntry(spec) === 'dir' ? 'folder' : 'file or folder';
   if (spec.type === 'judge-ref' && spec.judgeKinds) return `${spec.judgeKinds.join(' or ')} judge`;
   if ((spec.type === 'integer' || spec.type === 'number') && spec.min !== undefined && spec.max !== undefined) {
     return `${TYPE_HINTS[spec.type]} ${spec.min}..${spec.max}`;
@@ -305,9 +322,9 @@ function keyMarkdown(block: Block, key: string, spec: KeySpec | undefined): stri
       return keyLines(first, `setting of ${kinds.map((k) => '`' + k.kind + '`').join(', ')} ${block.kind}s`);
     }
     where = key === 'kind' ? block.kind : `\`${kind!.kind}\` ${block.kind} setting`;
-  } else if (block.kind === 'test' || block.kind === 'defaults') {
+  } else if (block.kind === 'test' || block.kind === 'defaults' || block.kind === 'audit') {
     if (!spec) return undefined;
-    where = block.kind === 'test' ? 'test setting' : 'defaults setting';
+    where = `${block.kind} setting`;
   } else return undefined;
   let text = keyLines(spec, where);
   if (key === 'kind') {
@@ -325,6 +342,16 @@ export function kindMarkdown(kind: KindSpec, what: 'generator' | 'judge'): strin
   const settings = kind.settings.map((s) => '`' + s.key + '`' + (s.required ? '*' : ''));
   if (what === 'judge') settings.push('`manifest`');
   return `**${kind.kind}** · ${what} kind\n\n${kind.doc}\n\n*Settings:* ${settings.join(', ')}` + (settings.some((s) => s.endsWith('*')) ? ' (* required)' : '');
+}
+
+// ---- audits ------------------------------------------------------------------------------------------------
+
+export function builtinJudgeMarkdown(): string {
+  return `**${BUILTIN_JUDGE}** · built-in intent judge\n\n${BUILTIN_JUDGE_DOC}`;
+}
+
+function accuracyMarkdown(share: number): string {
+  return `Every judge must score the faithful image above the polished one in at least ${percent(share)} of the pairs (${share}), or the audit fails.`;
 }
 
 // ---- seeds and pass ----------------------------------------------------------------------------------------

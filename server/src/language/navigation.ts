@@ -5,6 +5,7 @@
 // that makes it, its name and where its name is written, so two files that both define `sdxl` (each seen by a
 // different set of specs) are two symbols, and a duplicate definition in one file is not the first one.
 import * as path from 'node:path';
+import { BUILTIN_JUDGE } from '../catalogue/schema';
 import type { Position, Range } from './ast';
 import { lastSetting } from './ast';
 import { containsPosition, comparePositions } from './ast';
@@ -165,7 +166,15 @@ function notRenamable(analysis: Analysis | undefined, pos: Position): { error: s
         : `'${at.name}' is not defined, so there is nothing to rename.`,
     };
   }
+  if (isBuiltinJudgeAt(analysis, pos)) return { error: `'${BUILTIN_JUDGE}' is the built-in intent judge: it has no declaration to rename.` };
   return { error: 'Only generator and judge names can be renamed.' };
+}
+
+/** Whether `pos` is on the value of an audit's `judge traits` line. */
+function isBuiltinJudgeAt(analysis: Analysis, pos: Position): boolean {
+  return analysis.audits.some((a) =>
+    a.properties.some((p) => p.key.text === 'judge' && p.value.type === 'word' && p.value.text === BUILTIN_JUDGE && containsPosition(p.value.range, pos)),
+  );
 }
 
 /** The range of the generator or judge name at `pos`, ready to be renamed, or why it cannot be. */
@@ -194,6 +203,9 @@ export function rename(ws: SpecWorkspace, file: string, pos: Position, newName: 
     return { error: `'${newName}' is not a valid ${def.kind} name: a letter, then letters, digits and '_', with '-' or '.' between them.` };
   }
   if (newName === def.name) return { edit: { changes: {} } };
+  if (def.kind === 'judge' && newName === BUILTIN_JUDGE) {
+    return { error: `'${BUILTIN_JUDGE}' is the name of the built-in intent judge: a judge cannot take it.` };
+  }
 
   // Every file that can see the definition is affected: its own name table must not already hold the new one.
   const affected = new Set([def.path, found.analysis.path, ...ws.dependents(def.path)]);

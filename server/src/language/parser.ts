@@ -143,11 +143,11 @@ class Parser {
       const r = range(ln, 0, wordEnd > 0 ? wordEnd : shown.length);
       const suggestion = wordEnd > 0 ? closest(word, HEADER_KEYWORDS) : undefined;
       if (wordEnd > 0 && PROPERTY_KEYS.has(word)) {
-        this.error(r, `'${word}' is a property: indent it under a block (test, defaults, generator or judge).`, 'property-not-indented');
+        this.error(r, `'${word}' is a property: indent it under a block (test, audit, defaults, generator or judge).`, 'property-not-indented');
       } else {
         this.error(
           r,
-          `Unknown block '${shown}'. Expected import, generator, judge, defaults or test.` + (suggestion ? ` Did you mean '${suggestion}'?` : ''),
+          `Unknown block '${shown}'. Expected import, generator, judge, defaults, test or audit.` + (suggestion ? ` Did you mean '${suggestion}'?` : ''),
           'unknown-block',
           suggestion ? [suggestion] : undefined,
         );
@@ -186,16 +186,19 @@ class Parser {
         if (i < end) this.trailing(ln, line, i, end);
         break;
       case 'test':
-        this.testHeader(ln, line, i, end, block);
+      case 'audit':
+        this.namedHeader(ln, line, i, end, block);
         break;
     }
   }
 
-  private testHeader(ln: number, line: string, i: number, end: number, block: OpenBlock): void {
+  /** `test "NAME" [tags]` and `audit "NAME" [tags]`: a name, quoted or running to the tags, then the tags. */
+  private namedHeader(ln: number, line: string, i: number, end: number, block: OpenBlock): void {
     const bracket = line.indexOf('[', i);
     const nameLimit = bracket >= 0 && line.charCodeAt(i) !== 0x22 ? bracket : end;
     if (i >= end || i === bracket) {
-      this.error(range(ln, 0, end), 'Expected a test name: test "grainy cow".', 'missing-value');
+      const example = block.kind === 'audit' ? 'an audit name: audit "reward models on film grain"' : 'a test name: test "grainy cow"';
+      this.error(range(ln, 0, end), `Expected ${example}.`, 'missing-value');
     } else {
       const name = this.readWordOrString(ln, line, i, nameLimit, false);
       if (name) {
@@ -308,6 +311,9 @@ class Parser {
       case 'test':
         this.blocks.push({ kind: 'test', keyword, headerRange, properties, range: r, name: b.name, tags: b.tags });
         break;
+      case 'audit':
+        this.blocks.push({ kind: 'audit', keyword, headerRange, properties, range: r, name: b.name, tags: b.tags });
+        break;
       default:
         this.blocks.push({ kind: 'unknown', keyword, headerRange, properties, range: r });
     }
@@ -321,7 +327,7 @@ class Parser {
     const block = this.current;
     if (!block) {
       if (!this.strayReported) {
-        this.error(range(ln, indent, end), 'This indented line belongs to no block: start a test, defaults, generator or judge above it.', 'stray-property');
+        this.error(range(ln, indent, end), 'This indented line belongs to no block: start a test, audit, defaults, generator or judge above it.', 'stray-property');
         this.strayReported = true;
       }
       return ln;

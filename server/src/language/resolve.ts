@@ -1,15 +1,16 @@
-// From an analysed spec to a resolved one (resolved.ts): the one place that decides what a test's settings are.
+// From an analysed spec to a resolved one (resolved.ts): the one place that decides what a test's (and an
+// audit's) settings are.
 // The rule for a key set more than once is the checker's ("this one wins"): the later line; a test's own setting
 // wins over the file's `defaults`. Hover reads the same functions, so what it explains is what a run does.
 import * as path from 'node:path';
 import type { DeclaredSetting, DeclaredValue, GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
-import { generatorKind, GENERATOR_KIND_KEY } from '../catalogue/schema';
+import { AUDIT_KEYS, BUILTIN_JUDGE, generatorKind, GENERATOR_KIND_KEY } from '../catalogue/schema';
 import { isTraitName, type TraitName } from '../catalogue/traits';
 import { MAX_SEEDS, requiredSeeds, typedValue } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
-import { lastSetting, type Block, type Comparand, type Expectation, type GeneratorBlock, type JudgeBlock, type Measure, type Property, type SpecFile, type TestBlock } from './ast';
+import { lastSetting, type AuditBlock, type Block, type Comparand, type Expectation, type GeneratorBlock, type JudgeBlock, type Measure, type Property, type SpecFile, type TestBlock } from './ast';
 import { splitLines } from './lexer';
-import type { ComparandSpec, ExpectationSpec, MeasureSpec, ResolvedSpec, ResolvedTest } from './resolved';
+import type { AuditJudgeRef, ComparandSpec, ExpectationSpec, MeasureSpec, ResolvedAudit, ResolvedSpec, ResolvedTest } from './resolved';
 
 const DEFAULT_SIZE = 1024;
 
@@ -27,9 +28,42 @@ export function resolveSpec(analysis: Analysis, scopeOf: ScopeOf = () => undefin
     return g;
   };
   const tests = analysis.tests.map((t) => resolveTest(t, analysis, lines, judges, generator));
+  const audits = analysis.audits.map((a) => resolveAudit(a, analysis.path, judges));
   const generators = new Map<string, GeneratorDeclaration>();
   for (const d of analysis.visible.values()) if (d.kind === 'generator') generators.set(d.name, generator(d));
-  return { path: analysis.path, tests, audits: [], judges, generators };
+  return { path: analysis.path, tests, audits, judges, generators };
+}
+
+const MIN_ACCURACY_KEY = AUDIT_KEYS.find((k) => k.key === 'min-accuracy')!;
+
+/** An audit block as data: its pairs as an absolute path, each judge it names once (in the order first written)
+ *  with its declaration (none for the built-in `traits`), its minimum accuracy as a share 0..1. */
+function resolveAudit(a: AuditBlock, spec: string, judges: ReadonlyMap<string, JudgeDeclaration>): ResolvedAudit {
+  const word = (key: string) => {
+    const p = lastSetting(a, key);
+    return p?.value.type === 'word' ? p.value.text : undefined;
+  };
+  const refs: AuditJudgeRef[] = [];
+  for (const p of a.properties) {
+    if (p.key.text !== 'judge' || p.value.type !== 'word') continue;
+    const name = p.value.text;
+    if (refs.some((r) => r.name === name)) continue;
+    const declaration = name === BUILTIN_JUDGE ? undefined : judges.get(name);
+    refs.push({ name, range: p.value.range, ...(declaration ? { declaration } : {}) });
+  }
+  const pairs = word('pairs');
+  const accuracy = word('min-accuracy');
+  const typed = accuracy === undefined ? undefined : typedValue(MIN_ACCURACY_KEY, accuracy);
+  return {
+    name: a.name?.text ?? '',
+    spec,
+    headerRange: a.headerRange,
+    range: a.range,
+    tags: a.tags.map((t) => t.text),
+    pairs: pairs === undefined || pairs === '' ? undefined : path.resolve(path.dirname(spec), pairs),
+    judges: refs,
+    minAccuracy: typed?.ok && typeof typed.value === 'number' ? typed.value : undefined,
+  };
 }
 
 function resolveTest(

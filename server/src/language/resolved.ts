@@ -104,8 +104,10 @@ export interface ResolvedAudit {
   /** Absolute path of the pairs: a JSONL file or a folder of `N_orig.*` / `N_dist.*` images with `_meta.json`.
    *  Undefined when not set (the checker reports it). */
   readonly pairs?: string;
+  /** Each judge the audit names, once, in the order first written (a repeat is a warning, not a second score). */
   readonly judges: readonly AuditJudgeRef[];
-  /** The accuracy (0..1) every judge must reach, or the audit fails. */
+  /** The accuracy (0..1) every judge must reach, or the audit fails; `80%` in the spec is 0.8 here. Undefined when
+   *  not set (or not a valid accuracy, which the checker reports). */
   readonly minAccuracy?: number;
 }
 

@@ -1,5 +1,6 @@
 // The outline of a spec file and the regions an editor can fold. Both read only the syntax tree.
-import type { Block, Range } from './ast';
+import { BUILTIN_JUDGE } from '../catalogue/schema';
+import type { AuditBlock, Block, Range } from './ast';
 import { lastSetting } from './ast';
 import type { DocumentSymbol, FoldingRange } from './features';
 import type { Analysis } from './analysis';
@@ -11,14 +12,16 @@ import { splitLines } from './lexer';
  * - `generator` / `judge`: the name, with its `kind` (comfyui, clip...) as detail;
  * - `defaults`;
  * - `test`: the name, with its tags as detail, and one child per `expect` line named by the expectation as
- *   written (`grain > baseline + 0.3`).
+ *   written (`grain > baseline + 0.3`);
+ * - `audit`: the name, with its tags as detail, and one child per `judge` line named by the judge, with its kind
+ *   (`reward`...) or `built-in` as detail.
  * A block whose header lacks its name is listed under its keyword; unknown blocks are left out.
  */
 export function documentSymbols(analysis: Analysis): readonly DocumentSymbol[] {
   const lines = splitLines(analysis.file.text);
   const out: DocumentSymbol[] = [];
   for (const b of analysis.file.blocks) {
-    const s = blockSymbol(b, lines);
+    const s = b.kind === 'audit' ? auditSymbol(b, analysis) : blockSymbol(b, lines);
     if (s) out.push(s);
   }
   return out;
@@ -57,6 +60,25 @@ function blockSymbol(b: Block, lines: readonly string[]): DocumentSymbol | undef
     default:
       return undefined;
   }
+}
+
+function auditSymbol(b: AuditBlock, analysis: Analysis): DocumentSymbol {
+  const children: DocumentSymbol[] = [];
+  for (const p of b.properties) {
+    if (p.key.text !== 'judge' || p.value.type !== 'word' || p.value.text === '') continue;
+    const name = p.value.text;
+    const def = analysis.visible.get(name);
+    const detail = name === BUILTIN_JUDGE ? 'built-in' : def?.kind === 'judge' ? def.type : undefined;
+    children.push({ name, kind: 'judge', detail, range: p.range, selectionRange: p.value.range, children: [] });
+  }
+  return {
+    name: b.name?.text || 'audit',
+    kind: 'audit',
+    detail: b.tags.length > 0 ? b.tags.map((t) => t.text).join(', ') : undefined,
+    range: b.range,
+    selectionRange: b.name?.range ?? b.keyword.range,
+    children,
+  };
 }
 
 /**

@@ -3,6 +3,8 @@
 // judge reference so navigation and rename can find them.
 import * as path from 'node:path';
 import {
+  AUDIT_KEYS,
+  BUILTIN_JUDGE,
   DEFAULTS_KEYS,
   GENERATOR_KIND_KEY,
   GENERATOR_KINDS,
@@ -12,6 +14,7 @@ import {
   DEFAULT_KEY_ENV,
   MEASURE_FUNCTIONS,
   TEST_KEYS,
+  fileEntry,
   generatorKind,
   isSecretKey,
   judgeKind,
@@ -22,7 +25,7 @@ import { isTaxonomyTag, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { isTraitName, TRAIT_NAMES } from '../catalogue/traits';
 import { MAX_SEED, MAX_SEEDS, typedValue } from '../catalogue/values';
 import { glob, globRoot, isGlobPattern } from '../files/glob';
-import type { Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
+import type { AuditBlock, Block, Diagnostic, Expectation, Measure, Property, Range, Severity, SpecFile, TestBlock, Token } from './ast';
 import { lastSetting } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
@@ -102,6 +105,7 @@ class Validator {
     const all: Diagnostic[] = [];
     const refs: Reference[] = [];
     const testNames = new Map<string, Token>();
+    const auditNames = new Map<string, Token>();
     const blocks = this.ctx.file.blocks;
     this.defaults = blocks.find((b) => b.kind === 'defaults');
     // A definition's block object changes whenever its text or place does: checks of other blocks read its name
@@ -117,6 +121,11 @@ class Validator {
         const prev = testNames.get(b.name.text);
         if (prev) all.push({ range: b.name.range, severity: 'error', message: `Another test is named '${b.name.text}' (line ${prev.range.start.line + 1}).`, code: 'duplicate-test' });
         else testNames.set(b.name.text, b.name);
+      }
+      if (b.kind === 'audit' && b.name) {
+        const prev = auditNames.get(b.name.text);
+        if (prev) all.push({ range: b.name.range, severity: 'error', message: `Another audit is named '${b.name.text}' (line ${prev.range.start.line + 1}).`, code: 'duplicate-audit' });
+        else auditNames.set(b.name.text, b.name);
       }
       let result = this.cache.get(b);
       if (!result) {
@@ -146,6 +155,9 @@ class Validator {
       case 'test':
         this.test(b);
         break;
+      case 'audit':
+        this.audit(b);
+        break;
     }
   }
 
@@ -162,6 +174,14 @@ class Validator {
     lookup: (k: string) => KindSpec | undefined,
     what: DefinitionKind,
   ): void {
+    if (what === 'judge' && b.name?.text === BUILTIN_JUDGE) {
+      this.report(
+        b.name.range,
+        'error',
+        `'${BUILTIN_JUDGE}' is the name of the built-in intent judge, which audits use without a declaration: give this judge another name.`,
+        'reserved-judge-name',
+      );
+    }
     const kindProp = lastSetting(b, 'kind') ?? b.properties.find((p) => p.key.text === 'kind');
     let spec: KindSpec | undefined;
     if (!kindProp) {
@@ -262,6 +282,7 @@ class Validator {
       case 'integer':
       case 'number':
       case 'unit':
+      case 'accuracy':
       case 'duration': {
         if (v.type !== 'word') return;
         const typed = typedValue(spec, v.text);
@@ -292,7 +313,7 @@ class Validator {
         }
         return;
       case 'file':
-        if (v.type === 'word') this.file(v.text, v.range, p.key.text === 'dir' || p.key.text === 'cwd' ? 'dir' : 'file');
+        if (v.type === 'word') this.file(v.text, v.range, fileEntry(spec));
         return;
       case 'glob':
         if (v.type === 'word') this.images(v.text, v.range);
@@ -305,6 +326,9 @@ class Validator {
         return;
       case 'generator-list':
         if (v.type === 'names') this.compared(v);
+        return;
+      case 'audit-judge':
+        if (v.type === 'word' && v.text !== BUILTIN_JUDGE) this.reference({ text: v.text, range: v.range }, 'judge', undefined, [BUILTIN_JUDGE]);
         return;
       case 'seeds':
         if (v.type === 'seeds') this.seeds(v);
@@ -389,11 +413,11 @@ class Validator {
     if (count > MAX_SEEDS) this.report(v.range, 'error', `${count} seeds is more than the ${MAX_SEEDS} a test may run.`, 'bad-seeds');
   }
 
-  private file(rel: string, range: Range, want: EntryKind): void {
+  private file(rel: string, range: Range, want: EntryKind | 'either'): void {
     if (!this.ctx.checkFiles || rel === '') return;
     const abs = this.resolvePath(rel);
     const kind = this.ctx.stat(abs);
-    if (kind === want) return;
+    if (kind === want || (want === 'either' && kind !== undefined)) return;
     if (this.outside(abs)) {
       this.report(range, 'error', outsideMessage(rel), 'outside-workspace');
       return;
@@ -431,12 +455,14 @@ class Validator {
     }
   }
 
-  private reference(name: Token, expected: DefinitionKind, judgeKinds?: readonly string[]): Definition | undefined {
+  /** Checks a generator or judge name and records the use; `builtins` are names valid there without a definition
+   *  (the caller accepts them before), offered by did-you-mean beside the definitions. */
+  private reference(name: Token, expected: DefinitionKind, judgeKinds?: readonly string[], builtins: readonly string[] = []): Definition | undefined {
     const target = this.ctx.visible.get(name.text);
     const ok = target && target.kind === expected;
     this.references.push({ name: name.text, range: name.range, expected, target: ok ? target : undefined });
     if (!target) {
-      const candidates = [...this.ctx.visible.values()].filter((d) => d.kind === expected).map((d) => d.name);
+      const candidates = [...[...this.ctx.visible.values()].filter((d) => d.kind === expected).map((d) => d.name), ...builtins];
       const s = closest(name.text, candidates);
       this.report(
         name.range,
@@ -459,13 +485,17 @@ class Validator {
 
   // ---- tests ----------------------------------------------------------------------------------------------
 
-  private test(b: TestBlock): void {
-    for (const tag of b.tags) {
+  private tags(tags: readonly Token[]): void {
+    for (const tag of tags) {
       if (!isTaxonomyTag(tag.text)) {
         const s = closest(tag.text, TAXONOMY_TAGS);
         this.report(tag.range, 'warning', `'${tag.text}' is not in the anti-aesthetic taxonomy.` + (s ? ` Did you mean '${s}'?` : ''), 'unknown-tag', s ? { suggestions: [s] } : {});
       }
     }
+  }
+
+  private test(b: TestBlock): void {
+    this.tags(b.tags);
     this.imagesDir = this.filesGeneratorDir(b);
     this.properties(b.properties, TEST_KEYS);
     this.imagesDir = undefined;
@@ -483,6 +513,32 @@ class Validator {
     if (!hasImages) this.generatorFor(b);
     for (const p of b.properties) {
       if (p.value.type === 'expect') this.expectation(p.value.expect, b);
+    }
+  }
+
+  // ---- audits ---------------------------------------------------------------------------------------------
+
+  /** Tags and keys as for a test; then `pairs` and at least one judge are required, and a judge named twice is
+   *  scored once (a warning on the later line). */
+  private audit(b: AuditBlock): void {
+    this.tags(b.tags);
+    this.properties(b.properties, AUDIT_KEYS);
+    const name = b.name?.text ?? '';
+    if (!lastSetting(b, 'pairs')) {
+      this.report(b.headerRange, 'error', `Audit '${name}' has no pairs: add \`pairs\` with a JSONL file or a folder of N_orig / N_dist images.`, 'missing-pairs');
+    }
+    const judges = new Map<string, Property>();
+    for (const p of b.properties) {
+      if (p.key.text !== 'judge' || p.value.type !== 'word') continue;
+      const prev = judges.get(p.value.text);
+      if (prev) {
+        this.report(p.value.range, 'warning', `'${p.value.text}' is already audited on line ${prev.key.range.start.line + 1}; it is scored once.`, 'duplicate-judge');
+      } else judges.set(p.value.text, p);
+    }
+    if (judges.size === 0) {
+      this.report(b.headerRange, 'error', `Audit '${name}' names no judge: add \`judge NAME\` (a judge this spec can see, or the built-in \`${BUILTIN_JUDGE}\`).`, 'missing-judge', {
+        data: { insertAfterLine: b.range.end.line, indent: b.properties[0]?.indent ?? 2 },
+      });
     }
   }
 

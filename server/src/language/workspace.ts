@@ -249,7 +249,8 @@ export class SpecWorkspace {
     diagnostics.push(...semantic);
     diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     const tests = parsedFile.blocks.filter((b) => b.kind === 'test');
-    return { path: file, file: parsedFile, imports, definitions: own, visible, references, tests, diagnostics };
+    const audits = parsedFile.blocks.filter((b) => b.kind === 'audit');
+    return { path: file, file: parsedFile, imports, definitions: own, visible, references, tests, audits, diagnostics };
   }
 
   /** The import path from `from` back to `to`, if `from` reaches it. */

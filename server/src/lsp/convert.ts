@@ -114,6 +114,7 @@ const SYMBOL_KIND: Record<SymbolKind, lsp.SymbolKind> = {
   judge: lsp.SymbolKind.Interface,
   defaults: lsp.SymbolKind.Namespace,
   test: lsp.SymbolKind.Method,
+  audit: lsp.SymbolKind.Event,
   expect: lsp.SymbolKind.Boolean,
 };
 
