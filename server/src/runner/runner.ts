@@ -17,7 +17,7 @@ import { ImageError } from '../scoring/images';
 import type { Judge } from '../scoring/judges/index';
 import { JudgePool } from '../scoring/judges/pool';
 import type { ProviderSetting } from '../scoring/session';
-import { isFailure, TraitScorer } from '../scoring/traitScorer';
+import { isFailure, TRAIT_MODEL_VERSION, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
 import { fileHash, imageKey, scoreKey } from './resultCache';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
@@ -48,10 +48,6 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   readonly log?: (line: string) => void;
 }
-
-/** Names the trait model in score keys: bump when an analyser or its calibration changes, so stored scores made
- *  by the old one are not reused. */
-const TRAITS_VERSION = 'traits v1';
 
 export async function runTests(plans: readonly TestPlan[], options: RunOptions): Promise<RunResult> {
   return new Run(plans, options).execute();
@@ -288,7 +284,7 @@ class Run {
   /** Trait scores of every image (stored by content), and the judge measures the test reads. */
   private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string; hash?: string }[], signal: AbortSignal): Promise<Measures[]> {
     const hashes = await Promise.all(files.map((f) => f.hash ?? readableHash(f.file, 'image')));
-    const keys = hashes.map((h) => scoreKey(h, { traits: TRAITS_VERSION }));
+    const keys = hashes.map((h) => scoreKey(h, { traits: TRAIT_MODEL_VERSION }));
     const stored = await Promise.all(keys.map((k) => this.options.store.getScores(k)));
     const missing = stored.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
     const traits: Array<Readonly<Record<string, number>>> = stored.map((s) => s?.traits ?? {});
