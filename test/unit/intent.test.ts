@@ -161,6 +161,9 @@ test('negation: negators, their scope, postfix -free, coordination, clause break
     ['no grain and sharp edges', ['-blur', '-grain']],
     ['a sharp photo', ['-blur']],
     ['not sharp at all', ['+blur']],
+    // "nothing sharp" asks for blur, as "not sharp" does (the example audit's prompt read it as a conflict).
+    ['completely out of focus, nothing sharp anywhere', ['+blur*2']],
+    ['heavy grain, murky and flat, nothing crisp', ['+blur', '+grain*1.5', '+low-contrast', '+underexposure']],
     ['a crisp, well-lit shot', ['-blur', '-underexposure']],
     ['not a single trace of the subject is missing, very grainy', ['+grain*1.5']],
   ];

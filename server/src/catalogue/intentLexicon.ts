@@ -346,6 +346,7 @@ export const NEGATORS: readonly string[] = [
   'zero',
   'nor',
   'none',
+  'nothing',
   'avoid',
   'avoiding',
   "isn't",

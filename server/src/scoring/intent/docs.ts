@@ -166,7 +166,7 @@ function coverage(): string[] {
 
 /** What bench/audit/intent-paper-pairs.mjs measured, and at which lexicon: rerun it and update this after changing
  *  the lexicon or the rule (the generated doc says so while the hash differs). */
-const MEASURED = { lexicon: 'cdc4f701fc110501', rule: 1, right: 11, n: 12, abstained: 0, ties: 1, blindRight: 8, low: 65, high: 99 };
+const MEASURED = { lexicon: '93b1d3f062bfe5ac', rule: 1, right: 11, n: 12, abstained: 0, ties: 1, blindRight: 8, low: 65, high: 99 };
 
 function measured(): string[] {
   const m = MEASURED;
