@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bootstrapMeanInterval, normalQuantile, seededRandom, wilsonInterval } from '../../server/src/statistics/intervals';
+import { bootstrapMeanInterval, normalQuantile, wilsonInterval } from '../../server/src/statistics/intervals';
+import { mulberry32 } from '../../server/src/statistics/random';
 
 test('normalQuantile matches the standard normal table', () => {
   assert.ok(Math.abs(normalQuantile(0.975) - 1.959963985) < 1e-8);
@@ -31,7 +32,7 @@ test('wilsonInterval: published values, and sane bounds at 0 and n of n', () => 
 });
 
 test('bootstrapMeanInterval covers the mean, narrows with n, and repeats for a seed', () => {
-  const random = seededRandom(7);
+  const random = mulberry32(7);
   const draw = (n: number) => Array.from({ length: n }, () => random() * 2 - 1 + 0.3);
   const small = draw(10);
   const large = draw(400);

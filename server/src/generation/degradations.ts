@@ -46,6 +46,9 @@
 // grain away and JPEG at low quality smooths it.
 import sharp, { type Sharp } from 'sharp';
 import type { TraitName } from '../catalogue/traits';
+import { mulberry32, type Random } from '../statistics/random';
+
+export { mulberry32, type Random } from '../statistics/random';
 
 /** Interleaved 8-bit RGB. */
 export interface RawRgb {
@@ -53,9 +56,6 @@ export interface RawRgb {
   readonly width: number;
   readonly height: number;
 }
-
-/** A uniform random number in [0, 1). */
-export type Random = () => number;
 
 export type Degradation = (image: RawRgb, strength: number, random: Random) => Promise<RawRgb>;
 
@@ -191,18 +191,6 @@ function normals(random: Random): () => number {
     const a = 2 * Math.PI * random();
     spare = r * Math.sin(a);
     return r * Math.cos(a);
-  };
-}
-
-/** A deterministic uniform source (mulberry32) from a 32-bit seed. */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,6 +1,7 @@
 // Confidence intervals for the figures Wabi reports over seeds and pairs: a rate (passes of n) and a mean (of trait
 // rises, score gaps). Both are deterministic: the bootstrap draws from a seeded generator, so a report made twice
 // from the same results says the same thing.
+import { mulberry32 } from './random';
 
 export interface Interval {
   readonly low: number;
@@ -48,18 +49,6 @@ export function wilsonShareInterval(p: number, n: number, level = 0.95): Interva
   return { low: p === 0 ? 0 : Math.max(0, centre - half), high: p === 1 ? 1 : Math.min(1, centre + half) };
 }
 
-/** A small, fast, seeded generator (mulberry32): the same seed gives the same resamples on every machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface BootstrapOptions {
   readonly level?: number;
   readonly resamples?: number;
@@ -75,7 +64,7 @@ export function bootstrapInterval<T>(values: readonly T[], statistic: (sample: r
     const v = statistic(values);
     return { low: v, high: v };
   }
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const stats = new Float64Array(resamples);
   const sample: T[] = new Array<T>(values.length);
   for (let r = 0; r < resamples; r++) {
