@@ -21,12 +21,14 @@ let spec: ResolvedSpec;
 const HEADER = { start: { line: 3, character: 0 }, end: { line: 3, character: 20 } };
 
 /** A built-in judge for the test: the image's darkness from its pixel mean, abstaining unless the prompt says
- *  "murky"; it counts the images it is asked to score. */
-function toyJudge(calls: { n: number }): BuiltinJudge {
+ *  "murky"; it counts the images it is asked to score, and how often it is opened. */
+function toyJudge(calls: { n: number; opened?: number }): BuiltinJudge {
   return {
     description: 'darkness by pixel mean',
-    open: async () =>
-      named('toy', {
+    identity: () => 'toy v1',
+    open: async () => {
+      calls.opened = (calls.opened ?? 0) + 1;
+      return named('toy', {
         identity: 'toy v1',
         score: async (files, prompt) => {
           calls.n += files.length;
@@ -34,7 +36,8 @@ function toyJudge(calls: { n: number }): BuiltinJudge {
           return Promise.all(files.map(async (f) => 1 - (await sharp(f).stats()).channels[0].mean / 255));
         },
         close: async () => undefined,
-      }),
+      });
+    },
   };
 }
 
@@ -68,7 +71,7 @@ before(async () => {
 
 after(() => fs.rmSync(project.dir, { recursive: true, force: true }));
 
-async function audit(resolved: ResolvedAudit, store: ScoreStore | undefined, calls: { n: number }, events: AuditEvent[] = []): Promise<AuditReport> {
+async function audit(resolved: ResolvedAudit, store: ScoreStore | undefined, calls: { n: number; opened?: number }, events: AuditEvent[] = []): Promise<AuditReport> {
   const pool = new JudgePool({ provider: 'cpu' });
   try {
     return await runAudit(auditPlanOf(resolved), { host: nodeHost, pool, store, builtins: { toy: toyJudge(calls) }, onEvent: (e) => events.push(e), intervals: { resamples: 400 } });
@@ -132,12 +135,14 @@ test('scores are cached by image, prompt and judge: a second audit scores nothin
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-audit-cache-'));
   try {
     const store = counting(await ResultCache.open(cacheDir));
-    const first = { n: 0 };
+    const first = { n: 0, opened: 0 };
     const a = await audit(block(project.pairsFile), store, first);
     assert.equal(first.n, 32);
-    const second = { n: 0 };
+    assert.equal(first.opened, 1);
+    const second = { n: 0, opened: 0 };
     const b = await audit(block(project.pairsFile), store, second);
     assert.equal(second.n, 0, 'the built-in judge was not asked again');
+    assert.equal(second.opened, 0, 'nor opened: every score it would give is in the cache');
     assert.deepEqual(b.cache, { hits: 48, misses: 0 });
     assert.deepEqual(b.scores, a.scores, 'abstentions come back from the cache as abstentions');
     // A polished image replaced: the four pairs that use it are scored again, by every judge.

@@ -12,7 +12,7 @@ import type { ProviderSetting } from '../catalogue/providers';
 import { canonicalJson, fileHash, sha256 } from '../runner/resultCache';
 import { judgeSpecFrom, type JudgeSpec } from '../scoring/judges/spec';
 import type { JudgePool } from '../scoring/judges/pool';
-import { IntentJudge, INTENT_JUDGE_NAME } from '../scoring/intent/index';
+import { IntentJudge, INTENT_JUDGE_NAME, intentJudgeIdentity } from '../scoring/intent/index';
 
 export interface AuditJudge {
   /** The name the audit reports it under (`--judge NAME`). */
@@ -34,6 +34,8 @@ export interface BuiltinJudgeOptions {
 export interface BuiltinJudge {
   /** One line for `wabi audit --help` and error messages. */
   readonly description: string;
+  /** Known before the judge is opened, so cached scores are found without opening it. */
+  identity(): string;
   open(options: BuiltinJudgeOptions): Promise<AuditJudge>;
 }
 
@@ -42,6 +44,19 @@ export interface ScoringJudge {
   readonly identity: string;
   score(files: readonly string[], prompt: string): Promise<(number | undefined)[]>;
   close(): Promise<void>;
+}
+
+/** A built-in judge that opens on the first score asked of it (and only then needs closing). */
+export function lazyBuiltin(name: string, builtin: BuiltinJudge, options: BuiltinJudgeOptions): AuditJudge {
+  let opened: Promise<AuditJudge> | undefined;
+  return {
+    name,
+    identity: builtin.identity(),
+    score: async (files, prompt, signal) => (await (opened ??= builtin.open(options))).score(files, prompt, signal),
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
+  };
 }
 
 /** An AuditJudge named `name` over a judge that has identity, score and close. */
@@ -61,6 +76,7 @@ export function named(name: string, judge: ScoringJudge): AuditJudge {
 export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {
   [INTENT_JUDGE_NAME]: {
     description: "the built-in intent judge: the prompt's wording mapped to pixel traits with a documented lexicon (docs/intent-judge.md), no weights",
+    identity: intentJudgeIdentity,
     open: async (o) => named(INTENT_JUDGE_NAME, await IntentJudge.open({ provider: o.provider })),
   },
 };
@@ -68,12 +84,14 @@ export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {
 /** Bump when an adapter's score changes meaning: cached audit scores made before stop matching. */
 const ADAPTER_VERSION = 'audit-judge v1';
 
-/** Opens a declared judge (through `pool`, which owns the models) as an AuditJudge. */
+/** A declared judge (through `pool`, which owns the models) as an AuditJudge. Its model opens on the first score
+ *  asked of it: an audit whose scores are all in the cache never loads it. */
 export async function openDeclaredJudge(name: string, def: JudgeDeclaration, pool: JudgePool): Promise<AuditJudge> {
   const spec = judgeSpecFrom(def);
   const identity = await declaredIdentity(spec, def);
-  const judge = await pool.open(def);
+  let opened: ReturnType<JudgePool['open']> | undefined;
   const score = async (files: readonly string[], prompt: string): Promise<number[]> => {
+    const judge = await (opened ??= pool.open(def));
     switch (judge.kind) {
       case 'clip':
         return judge.similarity(files, prompt);

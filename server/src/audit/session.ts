@@ -9,7 +9,7 @@ import type { ResolvedAudit } from '../language/resolved';
 import { canonicalJson, fileHash, scoreKey } from '../runner/resultCache';
 import { ImageError } from '../scoring/images';
 import type { JudgePool } from '../scoring/judges/pool';
-import { BUILTIN_JUDGES, openDeclaredJudge, type AuditJudge, type BuiltinJudge, type BuiltinJudgeOptions } from './judges';
+import { BUILTIN_JUDGES, lazyBuiltin, openDeclaredJudge, type AuditJudge, type BuiltinJudge, type BuiltinJudgeOptions } from './judges';
 import { compareJudges, judgeMetrics, type Comparison, type IntervalOptions, type JudgeMetrics, type PairScore } from './metrics';
 import { loadPairs, type AuditPair, type PairError } from './pairs';
 import { closest } from '../catalogue/suggest';
@@ -130,7 +130,7 @@ async function openJudges(plan: AuditPlan, options: AuditOptions): Promise<Audit
     for (const source of plan.judges) {
       if (out.some((j) => j.name === source.name)) continue;
       if (source.declaration) out.push(await openDeclaredJudge(source.name, source.declaration, options.pool));
-      else if (Object.hasOwn(builtins, source.name)) out.push(await builtins[source.name].open(options.builtin ?? {}));
+      else if (Object.hasOwn(builtins, source.name)) out.push(lazyBuiltin(source.name, builtins[source.name], options.builtin ?? {}));
       else throw new AuditConfigError(`unknown judge '${source.name}'${suggestion(source.name, Object.keys(builtins))}`);
     }
   } catch (e) {

@@ -18,12 +18,18 @@ export function lexiconHash(): string {
   return createHash('sha256').update(JSON.stringify(LEXICON_DATA)).digest('hex').slice(0, 16);
 }
 
+/** Changes when the lexicon, the scoring rule or the trait analysers change: a cache key for the judge's scores,
+ *  known without opening it (an audit whose scores are all cached opens nothing). */
+export function intentJudgeIdentity(): string {
+  return `intent-judge rule v${INTENT_RULE_VERSION} lexicon ${lexiconHash()} ${TRAIT_MODEL_VERSION}`;
+}
+
 export class IntentJudge {
-  /** Changes when the lexicon, the scoring rule or the trait analysers change: a cache key for its scores. */
+  /** See intentJudgeIdentity. */
   readonly identity: string;
 
   private constructor(private readonly scorer: TraitScorer) {
-    this.identity = `intent-judge rule v${INTENT_RULE_VERSION} lexicon ${lexiconHash()} ${TRAIT_MODEL_VERSION}`;
+    this.identity = intentJudgeIdentity();
   }
 
   /** Opens the trait analysers on `provider` (auto | cuda | webgpu | cpu; default auto). */
