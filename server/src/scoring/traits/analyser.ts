@@ -11,6 +11,9 @@ export interface TraitDoc {
   readonly calibration: string;
   /** Where the measure is known to be fooled. */
   readonly blindSpots: string;
+  /** The strengths the score grades, measured on graded series from an independent tool (ImageMagick): where it
+   *  leaves 0, where it saturates, and what clean images (photographs and paintings) read. */
+  readonly usableRange?: string;
 }
 
 /** One image as the references read it: the same two tensors the graph receives. */

@@ -42,6 +42,7 @@ export function traitsMarkdown(): string {
       `- **Raw unit:** ${t.rawUnit}`,
       `- **Score:** ${doc.calibration}`,
       `- **Paper categories:** ${t.serves.length ? t.serves.map((s) => '`' + s + '`').join(', ') : 'none: a composite of conventional polish, used to decide *beautified against intent*'}`,
+      ...(doc.usableRange ? [`- **Usable range:** ${doc.usableRange}`] : []),
       `- **Blind spots:** ${doc.blindSpots}`,
     );
   }
