@@ -22,13 +22,22 @@ const common = {
 // Native modules load their own binaries at run time and cannot be bundled.
 const native = ['sharp', 'onnxruntime-node'];
 
+const SESSION_WORKER = 'server/src/scoring/sessionWorker.ts';
+
 const testEntries = (dir) =>
   existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)) : [];
 
 await Promise.all([
   build({ ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
   // The server runs tests in a worker thread (dist/runWorker.js beside it), so its main loop stays responsive.
-  build({ ...common, entryPoints: { server: 'server/src/lsp/main.ts', runWorker: 'server/src/lsp/runWorker.ts' }, outdir: 'dist', external: native }),
+  // Models run in worker threads of their own (sessionWorker.js beside every bundle that scores), as
+  // onnxruntime-node's `run` blocks the thread that calls it.
+  build({
+    ...common,
+    entryPoints: { server: 'server/src/lsp/main.ts', runWorker: 'server/src/lsp/runWorker.ts', sessionWorker: SESSION_WORKER },
+    outdir: 'dist',
+    external: native,
+  }),
   build({
     ...common,
     entryPoints: { cli: 'server/src/cli/main.ts' },
@@ -43,4 +52,6 @@ await Promise.all([
     outbase: '.',
     external: [...native, 'vscode-oniguruma', 'vscode-textmate', 'yaml-language-server', 'vscode-languageserver/node', 'vscode-languageserver'],
   }),
+  // The tests' bundles look for the inference worker beside them.
+  build({ ...common, entryPoints: { sessionWorker: SESSION_WORKER }, outdir: 'out/test/unit', external: native }),
 ]);

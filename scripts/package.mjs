@@ -45,9 +45,9 @@ const INSTALL_ONLY_DEPENDENCIES = { 'onnxruntime-node': ['adm-zip', 'global-agen
  *  in a try/catch before falling back to JavaScript. */
 const PROVIDED_OR_OPTIONAL = new Set(['vscode', 'bufferutil', 'utf-8-validate']);
 
-/** The bundles the extension runs (the server runs tests in dist/runWorker.js). The CLI (dist/cli.js) is not one:
- *  the extension never calls it. */
-const BUNDLES = ['dist/client.js', 'dist/server.js', 'dist/runWorker.js'];
+/** The bundles the extension runs (the server runs tests in dist/runWorker.js, and models in
+ *  dist/sessionWorker.js). The CLI (dist/cli.js) is not one: the extension never calls it. */
+const BUNDLES = ['dist/client.js', 'dist/server.js', 'dist/runWorker.js', 'dist/sessionWorker.js'];
 
 /** Where the runtime packages go inside the staged extension (see the header for why not node_modules/). */
 const RUNTIME_MODULES_DIR = 'dist/node_modules';

@@ -7,6 +7,8 @@
 // exist yet, the entry imports every file in server/src/scoring/traits/ and keeps the exports that look like
 // analysers (name, build, reference), so the benchmarks can run on a partial set; `registry` says which was used.
 import { build } from 'esbuild';
+
+import { bundleSessionWorker } from '../../lib/bundle.mjs';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -81,6 +83,7 @@ export async function loadWabi() {
     logLevel: 'error',
     define: { WABI_VERSION: '"bench"' },
   });
+  await bundleSessionWorker(outDir);
   const require = createRequire(import.meta.url);
   const mod = require(outfile);
   rmSync(outfile, { force: true });

@@ -1,5 +1,6 @@
 // The `wabi` command line: the same engine as the editor, for CI and terminals.
 // Exit codes: 0 success, 1 tests failed (or, for check, the specs have errors), 2 usage or configuration errors.
+import '../threadPool';
 import { VERSION } from '../version';
 import { UsageError } from './args';
 import { runAuditCommand } from './audit';

@@ -1,11 +1,14 @@
-// Scores image files with the trait model in batches. Decoding (sharp, on libuv's thread pool) runs ahead of
-// inference so the two overlap; at most `2 x batchSize` decoded images are held at once, so memory stays flat
-// for any number of files. Results come back in input order, a file that fails to decode as an error entry.
+// Scores image files with the trait model in batches. The model runs in a worker thread (workerSession.ts) and
+// decoding (sharp, on libuv's thread pool) runs ahead of it, so the two overlap: while one batch is inferred the
+// next waits queued in the worker and the ones after are decoded. At most `2 x batchSize` decoded images wait and
+// two batches are in the worker at once, so memory stays flat for any number of files. Results come back in input
+// order, a file that fails to decode as an error entry.
 import type { TraitName } from '../catalogue/traits';
 import { decodeImage, ImageError, PATCH_SIZE, WORKING_SIZE, type DecodedImage } from './images';
-import { openSession, ort, type Provider, type ProviderSetting } from './session';
+import type { Provider, ProviderSetting } from './session';
 import type { TraitAnalyser } from './traits/analyser';
 import { buildTraitModel } from './traits/traitModel';
+import { WorkerSession } from './workerSession';
 
 export interface TraitResult {
   readonly file: string;
@@ -34,11 +37,18 @@ export interface TraitScorerOptions {
  *  an older version are not reused (the runner's result cache and the intent judge's identity both carry it). */
 export const TRAIT_MODEL_VERSION = 'traits v1';
 
-const DEFAULT_BATCH = 8;
+const BATCHES_IN_WORKER = 2;
+
+/** Images per model run when none is asked for. On the CPU small batches are faster: a batch of 8 holds 25 MB per
+ *  [N, 3, 512, 512] intermediate, far beyond the caches, and ran at 0.8x the images/s of batches of 1-2
+ *  (bench/scoring, 2 cores). A GPU wants larger batches to fill the device. */
+export function defaultBatchSize(provider: Provider): number {
+  return provider === 'cpu' ? 2 : 16;
+}
 
 export class TraitScorer {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: WorkerSession,
     readonly provider: Provider,
     private readonly names: readonly TraitName[],
     readonly batchSize: number,
@@ -46,13 +56,14 @@ export class TraitScorer {
 
   static async open(options: TraitScorerOptions): Promise<TraitScorer> {
     const model = buildTraitModel(options.analysers, options.resolve);
-    const { session, provider } = await openSession(model, {
+    const session = await WorkerSession.open(model, {
       provider: options.provider,
       optimization: 'basic',
       label: 'trait analysers',
       log: options.log,
     });
-    return new TraitScorer(session, provider, options.analysers.map((a) => a.name), Math.max(1, options.batchSize ?? DEFAULT_BATCH));
+    const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize(session.provider));
+    return new TraitScorer(session, session.provider, options.analysers.map((a) => a.name), batchSize);
   }
 
   async close(): Promise<void> {
@@ -72,8 +83,8 @@ export class TraitScorer {
       patch.set(img.patch, i * pLen);
     });
     const out = await this.session.run({
-      working: new ort.Tensor('float32', working, [n, 3, WORKING_SIZE, WORKING_SIZE]),
-      patch: new ort.Tensor('float32', patch, [n, 3, PATCH_SIZE, PATCH_SIZE]),
+      working: { type: 'float32', data: working, dims: [n, 3, WORKING_SIZE, WORKING_SIZE] },
+      patch: { type: 'float32', data: patch, dims: [n, 3, PATCH_SIZE, PATCH_SIZE] },
     });
     const raw = out.raw.data as Float32Array;
     const score = out.score.data as Float32Array;
@@ -104,15 +115,26 @@ export class TraitScorer {
       }
     };
     fill();
-    while (decoding.length > 0) {
+    // Two batches in the worker: the next is queued there while one runs, so inference never waits on a message.
+    const inWorker: Array<Promise<Array<TraitResult | TraitFailure>>> = [];
+    while (decoding.length > 0 || inWorker.length > 0) {
       if (signal?.aborted) return;
-      const settled = await Promise.all(decoding.splice(0, Math.min(batchSize, decoding.length)));
-      fill();
-      const images = settled.filter((s): s is DecodedImage => 'working' in s);
-      const scored = await this.scoreBatch(images);
-      let k = 0;
-      for (const s of settled) yield 'working' in s ? scored[k++] : s;
+      while (decoding.length > 0 && inWorker.length < BATCHES_IN_WORKER) {
+        const settled = await Promise.all(decoding.splice(0, Math.min(batchSize, decoding.length)));
+        fill();
+        const scored = this.scoreSettled(settled);
+        // Awaited in order below; until then a failure must not count as unhandled.
+        scored.catch(() => undefined);
+        inWorker.push(scored);
+      }
+      for (const r of await inWorker.shift()!) yield r;
     }
+  }
+
+  private async scoreSettled(settled: ReadonlyArray<DecodedImage | TraitFailure>): Promise<Array<TraitResult | TraitFailure>> {
+    const scored = await this.scoreBatch(settled.filter((s): s is DecodedImage => 'working' in s));
+    let k = 0;
+    return settled.map((s) => ('working' in s ? scored[k++] : s));
   }
 }
 
