@@ -64,3 +64,35 @@ test('stops promptly when cancelled and keeps what it yielded', async () => {
   await scorer.close();
   assert.ok(got.length >= 3 && got.length <= 4, `yielded ${got.length} after cancelling at 3`);
 });
+
+test('inference leaves the calling thread free: timers and file reads run while a batch is scored', async () => {
+  // onnxruntime-node's run blocks the thread that calls it; on the main thread no timer, file read or decode
+  // could proceed until the whole batch was done. The scorer runs the model in a worker thread instead.
+  const { TRAIT_ANALYSERS, traitAnalyser } = await import('../../server/src/scoring/traits/index');
+  const scorer = await TraitScorer.open({ analysers: TRAIT_ANALYSERS, resolve: traitAnalyser, provider: 'cpu' });
+  try {
+    const images = await Promise.all(PHOTOS.map((p) => decodeImage(photoPath(p))));
+    const batch = [...images, ...images];
+    await scorer.scoreBatch(batch.slice(0, 1)); // kernels and arenas warm
+    let scored = false;
+    const run = scorer.scoreBatch(batch).then((r) => {
+      scored = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const read = await fs.promises.readFile(photoPath(PHOTOS[0]));
+    assert.ok(read.length > 0);
+    assert.equal(scored, false, 'a timer and a file read completed while the batch of 8 was still being scored');
+    assert.equal((await run).length, batch.length);
+  } finally {
+    await scorer.close();
+  }
+});
+
+test('a released scorer refuses further batches with a reason, and a model that cannot load fails its open', async () => {
+  const scorer = await TraitScorer.open({ analysers: [blur], resolve, provider: 'cpu' });
+  const image = await decodeImage(photoPath(PHOTOS[0]));
+  await scorer.close();
+  await assert.rejects(scorer.scoreBatch([image]), /inference worker stopped/);
+  await assert.rejects(TraitScorer.open({ analysers: [blur], resolve, provider: 'webgpu' }), /trait analysers: the webgpu execution provider is not available here/);
+});
