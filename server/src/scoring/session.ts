@@ -1,7 +1,12 @@
 // onnxruntime sessions on the best available execution provider. `auto` tries CUDA (present only when the user
 // installed onnxruntime-node's CUDA binaries), then WebGPU (bundled: Vulkan, D3D12 or Metal), then CPU, and says
-// in one line what it ended up on. onnxruntime does not fall back by itself: a missing provider throws, so each
-// is tried in turn.
+// in one line what it ended up on and why. onnxruntime does not fall back by itself: a missing provider throws,
+// so each is tried in turn.
+//
+// Which provider is fastest depends on the kind of work. Networks (judges) gain 2-19x on a GPU, so for them `auto`
+// takes the first that loads. Small per-pixel graphs (the traits) ran slower on WebGPU than on the same machine's
+// CPU (0.56-0.82x on an H200 with 16 cores), so their callers pass `probe`: every provider that loads then runs
+// the same timed batch and the fastest is kept.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -20,7 +25,13 @@ export interface SessionOptions {
   readonly log?: (line: string) => void;
   /** Names the model in messages (a file path, or "trait analysers"). */
   readonly label?: string;
+  /** With `auto`: time this batch (inputs by name and shape, float32) on every provider that loads and keep the
+   *  fastest, instead of the first that loads. */
+  readonly probe?: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Runs of the probe batch timed per provider, after one untimed run (kernels compiled, arenas sized). */
+const PROBE_RUNS = 3;
 
 export interface OpenSession {
   readonly session: ort.InferenceSession;
@@ -37,44 +48,101 @@ ort.env.logLevel = 'fatal';
 
 export async function openSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<OpenSession> {
   const setting = options.provider ?? 'auto';
-  const order: Provider[] = setting === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [setting];
   const log = options.log ?? (() => undefined);
   const label = options.label ?? (typeof model === 'string' ? model : 'model');
+  if (setting !== 'auto') {
+    const session = await tryProvider(model, setting, options, label, false);
+    log(`${label}: running on ${setting}`);
+    return { session, provider: setting };
+  }
   const failures: string[] = [];
-  for (const provider of order) {
-    if (setting === 'auto' && provider === 'webgpu') {
+  const loaded: OpenSession[] = [];
+  for (const provider of AUTO_ORDER) {
+    if (provider === 'webgpu') {
       const missing = missingWebGpuDriver();
       if (missing) {
         failures.push(`webgpu unavailable: ${missing}`);
         continue;
       }
     }
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      executionProviders: [provider],
-      graphOptimizationLevel: options.optimization ?? 'all',
-      logSeverityLevel: 4,
-      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      // onnxruntime's worker threads otherwise spin for a while after every run, taking the cores that decoding
-      // (sharp) and the result store need between batches: on 2 cores that halved scoring throughput in a run.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    };
     try {
-      const session =
-        typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
-      if (failures.length > 0) log(`${label}: running on ${provider} (${failures.join('; ')})`);
-      else log(`${label}: running on ${provider}`);
-      return { session, provider };
+      loaded.push({ session: await tryProvider(model, provider, options, label, true), provider });
     } catch (e) {
-      const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      // A model that fails on the CPU provider is broken, not missing a device: stop and say so.
-      if (provider === 'cpu' || (setting !== 'auto' && !isProviderUnavailable(message))) {
-        throw new Error(`${label}: cannot load on ${provider}: ${message}`);
+      if (provider === 'cpu' || !(e instanceof ProviderUnavailable)) {
+        for (const o of loaded) await o.session.release();
+        throw e;
       }
-      if (setting !== 'auto') throw new Error(`${label}: the ${provider} execution provider is not available here: ${message}`);
-      failures.push(`${provider} unavailable: ${shorten(message)}`);
+      failures.push(`${provider} unavailable: ${e.cause}`);
+      continue;
     }
+    // Without a probe the first provider that loads is the one.
+    if (!options.probe) break;
   }
-  throw new Error(`${label}: no execution provider could load it (${failures.join('; ')})`);
+  if (loaded.length === 1 || !options.probe) {
+    const chosen = loaded[0];
+    log(`${label}: running on ${chosen.provider}` + (failures.length ? ` (${failures.join('; ')})` : ''));
+    return chosen;
+  }
+  const timed: Array<{ open: OpenSession; ms: number }> = [];
+  for (const open of loaded) timed.push({ open, ms: await probeMs(open.session, options.probe) });
+  timed.sort((x, y) => x.ms - y.ms);
+  for (const t of timed.slice(1)) await t.open.session.release();
+  const batch = Object.values(options.probe)[0]?.[0] ?? 1;
+  const times = timed.map((t) => `${t.open.provider} ${t.ms.toFixed(1)} ms`).join(', ');
+  log(`${label}: running on ${timed[0].open.provider}, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})`);
+  return timed[0].open;
+}
+
+const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
+
+/** A provider that is not there at all (as opposed to a model it cannot run). */
+class ProviderUnavailable extends Error {
+  constructor(
+    message: string,
+    override readonly cause: string,
+  ) {
+    super(message);
+  }
+}
+
+async function tryProvider(model: Uint8Array | string, provider: Provider, options: SessionOptions, label: string, auto: boolean): Promise<ort.InferenceSession> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: options.optimization ?? 'all',
+    logSeverityLevel: 4,
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    // onnxruntime's worker threads otherwise spin for a while after every run, taking the cores that decoding
+    // (sharp) and the result store need between batches: on 2 cores that halved scoring throughput in a run.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+  try {
+    return typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    // A model that fails on the CPU provider is broken, not missing a device: stop and say so.
+    if (provider === 'cpu' || !isProviderUnavailable(message)) throw new Error(`${label}: cannot load on ${provider}: ${message}`);
+    if (!auto) throw new Error(`${label}: the ${provider} execution provider is not available here: ${message}`);
+    throw new ProviderUnavailable(message, shorten(message));
+  }
+}
+
+/** Median milliseconds of the probe batch on `session`: values spread over 0..255 like pixels, not zeros, which
+ *  some kernels shortcut. */
+async function probeMs(session: ort.InferenceSession, shapes: Readonly<Record<string, readonly number[]>>): Promise<number> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, dims] of Object.entries(shapes)) {
+    const data = new Float32Array(dims.reduce((a, d) => a * d, 1));
+    for (let i = 0; i < data.length; i++) data[i] = ((i * 37) ^ (i >>> 7)) & 255;
+    feeds[name] = new ort.Tensor('float32', data, [...dims]);
+  }
+  await session.run(feeds);
+  const ms: number[] = [];
+  for (let r = 0; r < PROBE_RUNS; r++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)];
 }
 
 /** The part of a provider's failure a user can act on: its last clause, where ORT puts the cause ("No supported

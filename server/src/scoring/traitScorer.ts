@@ -38,6 +38,7 @@ export interface TraitScorerOptions {
 export const TRAIT_MODEL_VERSION = 'traits v1';
 
 const BATCHES_IN_WORKER = 2;
+const PROBE_BATCH = 8;
 
 /** Images per model run when none is asked for. On the CPU small batches are faster: a batch of 8 holds 25 MB per
  *  [N, 3, 512, 512] intermediate, far beyond the caches, and ran at 0.8x the images/s of batches of 1-2
@@ -61,6 +62,8 @@ export class TraitScorer {
       optimization: 'basic',
       label: 'trait analysers',
       log: options.log,
+      // Per-pixel graphs are not always faster on a GPU (see session.ts): `auto` times a batch on each provider.
+      probe: { working: [PROBE_BATCH, 3, WORKING_SIZE, WORKING_SIZE], patch: [PROBE_BATCH, 3, PATCH_SIZE, PATCH_SIZE] },
     });
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize(session.provider));
     return new TraitScorer(session, session.provider, options.analysers.map((a) => a.name), batchSize);
