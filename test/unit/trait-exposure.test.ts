@@ -29,7 +29,10 @@ test('exposure graphs match the TypeScript references', async () => {
 
 test('overexposure rises with exposure gain on real photographs', async () => {
   const series = [1, 1.3, 1.7, 2.2, 3].map(gain);
-  assertRises('overexposure', await runGrid([overexposure], resolve, series), 0, series, 0.1, 0.8);
+  // The strongest gain need only read 0.45: the score now grades up to 60% of the frame blown (it used to saturate at
+  // 10%, so a slight brightening of a bright photo read as the strongest), and the night launch (rocket.jpg) blows
+  // 7.9% at gain 3, which reads 0.5. trait-graded.test.ts checks the grading on ImageMagick's series.
+  assertRises('overexposure', await runGrid([overexposure], resolve, series), 0, series, 0.1, 0.45);
 });
 
 test('underexposure rises as exposure gain falls on real photographs', async () => {

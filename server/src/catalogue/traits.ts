@@ -138,8 +138,8 @@ export const TRAITS: readonly TraitInfo[] = [
   t({
     name: 'posterization',
     meaning: 'Banding: too few tone levels, gaps in the histogram.',
-    measure: 'Histogram gaps: share of nearly empty bins between the 1st and 99th percentile of each RGB channel of the native patch, with isolated histogram peaks as a second cue.',
-    rawUnit: 'histogram gap fraction (0..1)',
+    measure: 'Tone levels left: the share of histogram bins between the 1st and 99th percentile of each RGB channel of the native patch that still hold pixels, with isolated histogram peaks as a second cue.',
+    rawUnit: 'share of levels occupied (0..1; k levels over the full range read k/256)',
     serves: ['clarity_and_focus.digital_artifacts', 'color_and_tone.clashing_disharmony'],
   }),
   t({

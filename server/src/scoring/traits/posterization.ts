@@ -3,11 +3,15 @@
 // leaves k peaks and empty bins between them. Two histogram cues on the native-pixel patch (resampling to the
 // working size would interpolate new values into the gaps), one 256-bin histogram per RGB channel (posterizing
 // is per channel; luma mixes three quantised channels into up to k^3 values and hides the gaps):
-//  - gaps (the raw value): the share of bins inside each channel's occupied range (bins holding mass between
-//    the 1st and 99th percentile) that hold less than 5% of the range's mean count, pooled over channels;
+//  - occupied (the raw value): the share of bins inside each channel's occupied range (bins holding mass between
+//    the 1st and 99th percentile) that hold at least 5% of the range's mean count, pooled over channels. k levels
+//    spread over the whole range leave k of 256 bins occupied, so the score is log-linear in the number of levels
+//    (each halving of the levels adds the same step), and 32, 16, 8, 4 and 2 levels read apart;
 //  - peaks: the share of pixels sitting in bins that hold more than 4 times the mean of the 17 bins around them
 //    (bins 0 and 255 excluded: clipping is not posterization). This keeps banding visible when a light blur,
 //    a resize or a JPEG save has sprinkled values into the gaps but left the large flat regions at their levels.
+//    Peaks say that levels were merged but not how many, so they count only where the gaps are filled (occupied
+//    above 0.3, fully from 0.8) and then for at most PEAK_CAP: "posterized, then smoothed", not "two levels".
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import { attr } from '../onnx/graph';
@@ -21,12 +25,18 @@ const GAP_SHARE = 0.05;
 /** A bin is a peak above this multiple of the mean count of the bins around it (itself included). */
 const PEAK_FACTOR = 4;
 const PEAK_RADIUS = 8;
-// Calibrated on the test photographs' native centre patch quantised to k levels per channel: clean photos read gaps
-// 0..0.03 and peaks 0; k = 64 / 32 / 16 / 8 / 4 read gaps 0.75 / 0.87 / 0.94 / 0.97 / 0.98 (1 - k/256 of the range).
-// 8 levels then blurred by sigma 0.7 or resized to 80% read gaps 0.00..0.32 but peaks 0.28..0.81. A contrast
-// stretch by 1.2 reads gaps 0.16..0.18 (every sixth level missing, invisible).
-const GAP_RAMP: Ramp = { lo: 0.5, hi: 0.95, scale: 'linear' };
+// Calibrated on ImageMagick's `-posterize k` (+dither) of the test photographs and two paintings (test/fixtures/graded,
+// made by make.sh there): clean images read occupied 0.95..1.00 and peaks 0; k = 64 / 32 / 16 / 8 / 4 / 3 / 2 read
+// occupied 0.25 / 0.126 / 0.063 / 0.032 / 0.016 / 0.012 / 0.008 on every image (k/256), so the ramp runs from 64
+// levels (barely visible on a photograph: score 0) to 2 (score 1): 32 reads 0.2, 16 0.4, 8 0.6, 4 0.8, 3 0.88.
+// The peaks of k = 8..32 read 0.77..0.99, and 8 levels then blurred by sigma 0.7 or resized to 80% read occupied
+// 0.8..1.0 with peaks 0.09..0.81. A contrast stretch by 1.2 reads occupied 0.83 (every sixth level missing, invisible).
+const OCCUPIED_RAMP: Ramp = { lo: 64 / 256, hi: 2 / 256, scale: 'log' };
 const PEAK_RAMP: Ramp = { lo: 0.2, hi: 0.6, scale: 'linear' };
+/** Where the peak cue starts to count (gaps mostly filled) and where it counts fully. */
+const FILLED_RAMP: Ramp = { lo: 0.3, hi: 0.8, scale: 'linear' };
+/** The most the peak cue alone can say. */
+const PEAK_CAP = 0.5;
 
 /** Per-channel 256-bin histograms of a planar RGB tensor (values clamped to 0..255, then rounded half up; the
  *  decoded patch holds integers, so this is exact). */
@@ -39,8 +49,8 @@ function histograms(planarRgb: Float32Array, size: number): Float64Array[] {
   });
 }
 
-/** Gap share (raw) and peak share, as the reference computes them. */
-export function posterizationCues(patch: Float32Array): { gaps: number; peaks: number } {
+/** Occupied share (raw) and peak share, as the reference computes them. */
+export function posterizationCues(patch: Float32Array): { occupied: number; peaks: number } {
   const n = PATCH_SIZE * PATCH_SIZE;
   let gaps = 0;
   let width = 0;
@@ -69,7 +79,7 @@ export function posterizationCues(patch: Float32Array): { gaps: number; peaks: n
       if (h[b] > (PEAK_FACTOR * local) / (2 * PEAK_RADIUS + 1)) peaks += h[b];
     }
   }
-  return { gaps: gaps / Math.max(width, 1), peaks: peaks / (3 * n) };
+  return { occupied: 1 - gaps / Math.max(width, 1), peaks: peaks / (3 * n) };
 }
 
 export const posterization: TraitAnalyser = {
@@ -77,16 +87,20 @@ export const posterization: TraitAnalyser = {
   doc: {
     formula:
       `Per RGB channel, the 256-bin histogram h of the native ${PATCH_SIZE}x${PATCH_SIZE} centre patch. Occupied range: bins b with ` +
-      `H(b-1) < ${HIGH_QUANTILE} n and H(b) > ${LOW_QUANTILE} n (H cumulative, n pixels). raw = gaps = (bins in range with h < ${GAP_SHARE} x the range's mean count) / ` +
+      `H(b-1) < ${HIGH_QUANTILE} n and H(b) > ${LOW_QUANTILE} n (H cumulative, n pixels). raw = occupied = (bins in range with h >= ${GAP_SHARE} x the range's mean count) / ` +
       `(bins in range), pooled over the three channels. peaks = share of pixels in bins 1..254 with h > ${PEAK_FACTOR} x the mean of h over the ${2 * PEAK_RADIUS + 1} bins around (edge-clamped).`,
-    calibration: `score = max(G(gaps), P(peaks)); G: ${describeRamp(GAP_RAMP)}; P: ${describeRamp(PEAK_RAMP)}`,
+    calibration: `score = max(O(occupied), min(P(peaks), ${PEAK_CAP}) x F(occupied)); O: ${describeRamp(OCCUPIED_RAMP)}; P: ${describeRamp(PEAK_RAMP)}; F: ${describeRamp(FILLED_RAMP)}`,
     blindSpots:
       'Noise or dithering added after posterizing fills the gaps and flattens the peaks; so does a JPEG save at ordinary quality ' +
-      '(8 levels saved at quality 85 read gaps 0.00..0.10, peaks 0.00..0.47). Posterized looks painted by a generator, with ' +
+      '(ImageMagick -posterize 8 or 16 saved at quality 85 reads occupied 0.98..1.00 and peaks 0, score 0; -posterize 4 at quality 85 reads up to 0.1). ' +
+      'A posterized image smoothed afterwards reads at most 0.5 whatever its levels. Posterized looks painted by a generator, with ' +
       'flat-looking regions that still vary by a level or two, do not leave exact gaps. Only the native centre patch is read: ' +
       'banding confined to a sky at the top of a large image is missed. A flat synthetic background at one exact level, or JPEG ' +
       'at very low quality on smooth dark areas (rocket.jpg at quality 20: peaks 0.28), makes peaks; a contrast stretch makes ' +
-      'small regular gaps (stretch by 1.2: gaps 0.17), which stay below the ramp.',
+      'small regular gaps (stretch by 1.2: occupied 0.83), which stay below the ramp.',
+    usableRange:
+      'ImageMagick -posterize k (+dither) on photographs and paintings: 64 levels read 0.00, 32 0.20, 16 0.40, 8 0.60, 4 0.80, 3 0.88, 2 1.00, the same on every image ' +
+      '(occupied = k/256). Clean photographs and paintings read 0.00. After a light blur or resize the score falls to the peak cue, 0.0..0.5.',
   },
   build(ctx) {
     const g = ctx.g;
@@ -109,7 +123,8 @@ export const posterization: TraitAnalyser = {
     const bins = g.reduce('ReduceSum', inRange, [2]);
     const tau = g.div(g.mul(mass, g.scalar(GAP_SHARE)), g.max(bins, g.scalar(1)));
     const gapBins = g.mul(inRange, g.cast(g.less(h, tau), 'float32'));
-    const raw = g.div(g.reduce('ReduceSum', gapBins, [1, 2], false), g.max(g.reduce('ReduceSum', bins, [1, 2], false), g.scalar(1)));
+    const gaps = g.div(g.reduce('ReduceSum', gapBins, [1, 2], false), g.max(g.reduce('ReduceSum', bins, [1, 2], false), g.scalar(1)));
+    const raw = g.sub(g.scalar(1), gaps);
 
     const window = 2 * PEAK_RADIUS + 1;
     const local = g.node('AveragePool', [g.pad(h, [0, 0, PEAK_RADIUS, 0, 0, PEAK_RADIUS], 'edge')], { kernel_shape: attr.ints([window]) });
@@ -117,10 +132,12 @@ export const posterization: TraitAnalyser = {
     const peakBins = g.mul(g.cast(g.greater(h, g.mul(local, g.scalar(PEAK_FACTOR))), 'float32'), interior);
     const peaks = g.mul(g.reduce('ReduceSum', g.mul(peakBins, h), [1, 2], false), g.scalar(1 / (3 * n)));
 
-    return { raw, score: g.max(rampGraph(g, GAP_RAMP, raw), rampGraph(g, PEAK_RAMP, peaks)) };
+    const peakScore = g.mul(g.min(rampGraph(g, PEAK_RAMP, peaks), g.scalar(PEAK_CAP)), rampGraph(g, FILLED_RAMP, raw));
+    return { raw, score: g.max(rampGraph(g, OCCUPIED_RAMP, raw), peakScore) };
   },
   reference({ patch }) {
-    const { gaps, peaks } = posterizationCues(patch);
-    return { raw: gaps, score: Math.max(applyRamp(GAP_RAMP, gaps), applyRamp(PEAK_RAMP, peaks)) };
+    const { occupied, peaks } = posterizationCues(patch);
+    const peakScore = Math.min(applyRamp(PEAK_RAMP, peaks), PEAK_CAP) * applyRamp(FILLED_RAMP, occupied);
+    return { raw: occupied, score: Math.max(applyRamp(OCCUPIED_RAMP, occupied), peakScore) };
   },
 };
