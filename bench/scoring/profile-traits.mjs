@@ -93,15 +93,8 @@ if (opt.ops) {
     profileFilePrefix: join(dir, 'ort'),
   });
   const n = Math.min(batch, decoded.length);
-  const W = wabi.WORKING_SIZE;
-  const P = wabi.PATCH_SIZE;
-  const working = new Float32Array(n * 3 * W * W);
-  const patch = new Float32Array(n * 3 * P * P);
-  for (let i = 0; i < n; i++) {
-    working.set(decoded[i].working, i * 3 * W * W);
-    patch.set(decoded[i].patch, i * 3 * P * P);
-  }
-  const feeds = { working: new ort.Tensor('float32', working, [n, 3, W, W]), patch: new ort.Tensor('float32', patch, [n, 3, P, P]) };
+  const inputs = wabi.traitInputs(decoded.slice(0, n));
+  const feeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor('float32', inputs[name].data, inputs[name].dims)]));
   await session.run(feeds);
   for (let r = 0; r < reps; r++) await session.run(feeds);
   session.endProfiling();

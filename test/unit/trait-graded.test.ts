@@ -87,3 +87,37 @@ test('posterization tells 16 levels from 3, on photographs and paintings alike',
     assert.ok(p3 - p16 > 0.3, `${src}: 16 levels ${p16}, 3 levels ${p3}`);
   }
 });
+
+const TILT = path.join(ROOT, 'test/fixtures/tilt');
+const ANGLES = [0, 3, 7, 12, 20, 30];
+
+test('tilt measures the angle ImageMagick turned a horizon by, square or 3:2, and grades rotated photographs up to 30 degrees', async () => {
+  const subjects = ['horizon-240x240', 'horizon-360x240', 'astronaut', 'rocket'];
+  const file = (subject: string, a: number) => path.join(TILT, `${subject}-${a}.jpg`);
+  const scores = await scoreAll(subjects.flatMap((s) => ANGLES.map((a) => file(s, a))));
+  for (const subject of subjects) {
+    const rows = ANGLES.map((a) => scores.get(file(subject, a))!);
+    const score = rows.map((r) => r.traits.tilt);
+    const degrees = rows.map((r) => r.raw.tilt);
+    console.log(`tilt ${subject} ${ANGLES.join('/')} deg: score ${score.map((x) => x.toFixed(2)).join(' ')} | measured ${degrees.map((x) => x.toFixed(1)).join(' ')}`);
+    // The stretch to the square working image used to read a 3:2 horizon at 12 degrees as 16.
+    if (subject.startsWith('horizon')) ANGLES.forEach((a, i) => assert.ok(Math.abs(degrees[i] - a) < 1, `${subject}: ${a} degrees read as ${degrees[i]}`));
+    assert.ok(isNonDecreasing(score), `${subject}: ${score}`);
+    assert.ok(score[0] < 0.15, `${subject} level reads as tilted: ${score[0]}`);
+    // Graded, not saturated at a few degrees (it used to reach 1 at 8): 7 degrees reads about half, 30 reads 1.
+    assert.ok(score[2] > 0.3 && score[2] < 0.7, `${subject} 7 degrees: ${score}`);
+    assert.ok(score[3] < score[4] && score[4] < score[5], `${subject}: 12, 20 and 30 degrees not apart: ${score}`);
+    assert.ok(score[5] > 0.9, `${subject} 30 degrees: ${score}`);
+  }
+});
+
+test('tilt reads 0 on a painting without a level reference, clean, blurred or rotated', async () => {
+  const files = ['starry-night-0', 'starry-night-blur-0', 'starry-night-12', 'starry-night-blur-12'].map((n) => path.join(TILT, `${n}.jpg`));
+  const scores = await scoreAll(files);
+  for (const f of files) {
+    const r = scores.get(f)!;
+    console.log(`tilt ${path.basename(f)}: score ${r.traits.tilt.toFixed(2)}, angle ${r.raw.tilt.toFixed(1)}`);
+    // It read 0.88 blurred and 0.15 rotated by 12 degrees: the swirls gave a confident-looking angle.
+    assert.ok(r.traits.tilt < 0.1, `${path.basename(f)} reads as tilted: ${r.traits.tilt}`);
+  }
+});

@@ -28,7 +28,7 @@ function entrySource(useIndex) {
   const common = `
 export { TraitScorer, isFailure } from './traitScorer';
 export { decodeImage, WORKING_SIZE, PATCH_SIZE } from './images';
-export { buildTraitModel, referenceScores } from './traits/traitModel';
+export { buildTraitModel, referenceScores, traitInputs } from './traits/traitModel';
 export { openSession } from './session';
 export { TRAITS } from '../catalogue/traits';
 `;

@@ -25,8 +25,8 @@ export interface SessionOptions {
   readonly log?: (line: string) => void;
   /** Names the model in messages (a file path, or "trait analysers"). */
   readonly label?: string;
-  /** With `auto`: time this batch (inputs by name and shape, float32) on every provider that loads and keep the
-   *  fastest, instead of the first that loads. */
+  /** With `auto`: time this batch (inputs by name and shape, float32; those the model does not have are left
+   *  out) on every provider that loads and keep the fastest, instead of the first that loads. */
   readonly probe?: Readonly<Record<string, readonly number[]>>;
 }
 
@@ -131,6 +131,7 @@ async function tryProvider(model: Uint8Array | string, provider: Provider, optio
 async function probeMs(session: ort.InferenceSession, shapes: Readonly<Record<string, readonly number[]>>): Promise<number> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, dims] of Object.entries(shapes)) {
+    if (!session.inputNames.includes(name)) continue;
     const data = new Float32Array(dims.reduce((a, d) => a * d, 1));
     for (let i = 0; i < data.length; i++) data[i] = ((i * 37) ^ (i >>> 7)) & 255;
     feeds[name] = new ort.Tensor('float32', data, [...dims]);

@@ -7,8 +7,8 @@ import type { TraitName } from '../catalogue/traits';
 import { decodeImage, ImageError, PATCH_SIZE, WORKING_SIZE, type DecodedImage } from './images';
 import type { Provider, ProviderSetting } from './session';
 import type { TraitAnalyser } from './traits/analyser';
-import { buildTraitModel } from './traits/traitModel';
-import { WorkerSession } from './workerSession';
+import { buildTraitModel, traitInputs } from './traits/traitModel';
+import { WorkerSession, type WireTensor } from './workerSession';
 
 export interface TraitResult {
   readonly file: string;
@@ -63,7 +63,7 @@ export class TraitScorer {
       label: 'trait analysers',
       log: options.log,
       // Per-pixel graphs are not always faster on a GPU (see session.ts): `auto` times a batch on each provider.
-      probe: { working: [PROBE_BATCH, 3, WORKING_SIZE, WORKING_SIZE], patch: [PROBE_BATCH, 3, PATCH_SIZE, PATCH_SIZE] },
+      probe: { working: [PROBE_BATCH, 3, WORKING_SIZE, WORKING_SIZE], patch: [PROBE_BATCH, 3, PATCH_SIZE, PATCH_SIZE], aspect: [PROBE_BATCH] },
     });
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize(session.provider));
     return new TraitScorer(session, session.provider, options.analysers.map((a) => a.name), batchSize);
@@ -76,19 +76,13 @@ export class TraitScorer {
   /** Scores already-decoded images in one batch. */
   async scoreBatch(images: readonly DecodedImage[]): Promise<TraitResult[]> {
     if (images.length === 0) return [];
-    const n = images.length;
-    const wLen = 3 * WORKING_SIZE * WORKING_SIZE;
-    const pLen = 3 * PATCH_SIZE * PATCH_SIZE;
-    const working = new Float32Array(n * wLen);
-    const patch = new Float32Array(n * pLen);
-    images.forEach((img, i) => {
-      working.set(img.working, i * wLen);
-      patch.set(img.patch, i * pLen);
-    });
-    const out = await this.session.run({
-      working: { type: 'float32', data: working, dims: [n, 3, WORKING_SIZE, WORKING_SIZE] },
-      patch: { type: 'float32', data: patch, dims: [n, 3, PATCH_SIZE, PATCH_SIZE] },
-    });
+    const inputs = traitInputs(images);
+    const feeds: Record<string, WireTensor> = {};
+    for (const name of this.session.inputNames) {
+      const t = inputs[name as keyof typeof inputs];
+      feeds[name] = { type: 'float32', data: t.data, dims: t.dims };
+    }
+    const out = await this.session.run(feeds);
     const raw = out.raw.data as Float32Array;
     const score = out.score.data as Float32Array;
     const T = this.names.length;

@@ -8,7 +8,7 @@ import { mulberry32 } from '../../../server/src/generation/degradations';
 import { decodeImageBuffer, type DecodedImage } from '../../../server/src/scoring/images';
 import { openSession, ort } from '../../../server/src/scoring/session';
 import type { TraitAnalyser } from '../../../server/src/scoring/traits/analyser';
-import { buildTraitModel, referenceScores } from '../../../server/src/scoring/traits/traitModel';
+import { buildTraitModel, referenceScores, traitInputs } from '../../../server/src/scoring/traits/traitModel';
 
 export const PHOTOS_DIR = path.resolve(__dirname, '../../../test/fixtures/photos');
 export const PHOTOS = ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg', 'rocket.jpg'];
@@ -60,18 +60,13 @@ export async function runModel(analysers: readonly TraitAnalyser[], resolve: (n:
   const { session } = await openSession(buildTraitModel(analysers, resolve), { provider: 'cpu', optimization: 'basic', label: 'trait test' });
   try {
     const n = images.length;
-    const w = images[0].working.length;
-    const p = images[0].patch.length;
-    const working = new Float32Array(n * w);
-    const patch = new Float32Array(n * p);
-    images.forEach((img, i) => {
-      working.set(img.working, i * w);
-      patch.set(img.patch, i * p);
-    });
-    const out = await session.run({
-      working: new ort.Tensor('float32', working, [n, 3, 512, 512]),
-      patch: new ort.Tensor('float32', patch, [n, 3, 256, 256]),
-    });
+    const inputs = traitInputs(images);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) {
+      const t = inputs[name as keyof typeof inputs];
+      feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    }
+    const out = await session.run(feeds);
     const T = analysers.length;
     const rows = (t: ort.Tensor) => Array.from({ length: n }, (_, i) => Array.from(t.data as Float32Array).slice(i * T, (i + 1) * T));
     return { raw: rows(out.raw), score: rows(out.score) };

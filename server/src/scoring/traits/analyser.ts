@@ -22,6 +22,8 @@ export interface ReferenceInput {
   readonly working: Float32Array;
   /** [3, PATCH_SIZE, PATCH_SIZE] planar RGB, 0..255. */
   readonly patch: Float32Array;
+  /** Width / height of the image before it was resampled to the square working image. */
+  readonly aspect: number;
   /** Another trait's reference result on the same image (for composites). */
   readonly trait: (name: TraitName) => { raw: number; score: number };
 }

@@ -28,6 +28,12 @@ export class TraitContext {
     private readonly buildTrait: (name: TraitName, ctx: TraitContext) => TraitValues,
   ) {}
 
+  /** [N] width / height of each image before it was resampled to the square working image (after EXIF
+   *  orientation). A graph input only when an analyser reads it, so models that do not need it do not ask for it. */
+  get aspect(): Value {
+    return this.shared('input:aspect', () => this.g.input('aspect', 'float32', ['N']));
+  }
+
   /** Memoises a shared sub-graph under `key`. */
   shared<T extends Value | Value[]>(key: string, build: () => T): T {
     const hit = this.memo.get(key);
