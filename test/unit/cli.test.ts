@@ -225,6 +225,20 @@ test('wabi traits --json scores every catalogue trait per image; a bad file gets
   }
 });
 
+test('wabi traits takes a shell glob of hundreds of files: the model opens and every file is reported', () => {
+  // Loading the trait graph recurses deep inside onnxruntime, in the worker thread that runs it. With Node's 4 MB
+  // worker stack it crashed (SIGSEGV, nothing printed) once the command line held ~13 KB of file names, as
+  // `wabi traits photos/*.jpg` does for a few hundred files. The names here do not exist, so only the open is costly.
+  const files = Array.from({ length: 1500 }, (_, i) => path.join(os.tmpdir(), 'wabi-no-such-folder', `generated-image-${String(i).padStart(5, '0')}.png`));
+  const r = spawnSync(process.execPath, [CLI, 'traits', '--json', '--provider', 'cpu', ...files], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.signal, null, `crashed: ${r.signal}`);
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as Array<{ file: string; error?: string }>;
+  assert.equal(out.length, files.length);
+  assert.ok(out.every((o) => /no such file/.test(o.error ?? '')));
+  assert.match(r.stderr, /1500 of 1500 files could not be scored/);
+});
+
 test('wabi run on the example: verdicts, exit 1, reports written, annotations under GitHub Actions, cached rerun', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-run-'));
   try {

@@ -12,6 +12,7 @@ import { findSpecFilesIn } from '../files/specFinder';
 import { resolveSpec } from '../language/resolve';
 import type { SpecWorkspace } from '../language/workspace';
 import { planTests } from '../runner/plan';
+import { INFERENCE_THREAD_STACK_MB } from '../scoring/inferenceThread';
 import { resolveCacheRoot } from '../runner/resultCache';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import {
@@ -174,7 +175,8 @@ export class RunService {
       return Promise.resolve({ status: 'refused', reason: `unpacking onnxruntime's library failed: ${e instanceof Error ? e.message : String(e)}` });
     }
     return new Promise((resolve) => {
-      const worker = new Worker(script, { workerData: run });
+      // Judges open their onnxruntime sessions on this thread.
+      const worker = new Worker(script, { workerData: run, resourceLimits: { stackSizeMb: INFERENCE_THREAD_STACK_MB } });
       const tell = (m: ToWorker) => worker.postMessage(m);
       // Messages wait in the worker's port until it listens, so a cancel that came first still arrives.
       if (signal.aborted) tell({ type: 'cancel' });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
+import { INFERENCE_THREAD_STACK_MB } from './inferenceThread';
 import type { Provider, SessionOptions } from './session';
 import type { FromSessionWorker, SessionWorkerData, ToSessionWorker, WireTensor } from './sessionWire';
 
@@ -49,7 +50,7 @@ export class WorkerSession {
   static open(model: Uint8Array | string, options: SessionOptions = {}): Promise<WorkerSession> {
     const { log, ...rest } = options;
     const data: SessionWorkerData = { model, options: rest };
-    const worker = new Worker(workerScript(), { workerData: data });
+    const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: INFERENCE_THREAD_STACK_MB } });
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromSessionWorker) => {
         if (m.type === 'log') log?.(m.line);
