@@ -25,8 +25,10 @@ const EPS = 1e-6;
 // Calibrated on the test photographs (test/fixtures/photos): clean 1.01..1.09, pixelated (k x k cell means
 // enlarged by nearest neighbour) by k = 2: 1.98..2.11, 3: 3.1..3.3, 4: 3.8..4.1, 8: 6.9..7.7, 16: 11.5..13.6 (the
 // window underestimates large cells, which does not matter once the score is 1). JPEG at quality 60..15 reads
-// 1.03..1.83 and at quality 5 1.32..2.0, whose flat 8x8 blocks are a grid too.
-const RAMP: Ramp = { lo: 1.25, hi: 4, scale: 'log' };
+// 1.03..1.83 and at quality 5 1.32..2.0, whose flat 8x8 blocks are a grid too. The ramp runs to 12 px cells (it
+// ended at 4, so 4x, 8x and 16x pixelation all read 1): ImageMagick's `-scale 1/k -scale k` reads 2.0 / 3.1..3.3 /
+// 3.8..4.2 / 6.8..7.2 / 11.4..11.7 px at k = 2 / 3 / 4 / 6 / 10 on photographs and paintings alike.
+const RAMP: Ramp = { lo: 1.25, hi: 12, scale: 'log' };
 
 /** k_eff of one difference profile. */
 function concentration(profile: ArrayLike<number>): number {
