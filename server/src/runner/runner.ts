@@ -175,7 +175,15 @@ class Run {
     if (this.options.signal?.aborted) stop.abort();
     try {
       const { files, measures } = await this.measuredImages(plan, jobs, stop.signal);
-      images = jobs.map((job, i) => ({ seed: job.seed, role: job.role, file: files[i].file, cached: files[i].cached, traits: measures[i].traits, judges: measures[i].judges }));
+      images = jobs.map((job, i) => ({
+        seed: job.seed,
+        role: job.role,
+        file: files[i].file,
+        cached: files[i].cached,
+        traits: measures[i].traits,
+        judges: measures[i].judges,
+        ...(files[i].key !== undefined ? { key: files[i].key } : {}),
+      }));
       const at = (role: ImageRole, seed: number) => {
         const i = jobs.findIndex((j) => j.role === role && j.seed === seed);
         return i < 0 ? undefined : measures[i];
