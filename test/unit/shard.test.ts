@@ -374,3 +374,39 @@ test('merge-reports refuses mixed runs, duplicate and missing shards with the fi
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the GitHub Actions example's commands, run here for each shard of its matrix and then merged, give the unsharded run's verdicts", () => {
+  const workflow = fs.readFileSync(path.join(REPO, 'docs/ci/wabi-sharded.yml'), 'utf8');
+  const shards = /^\s+shard: \[([\d, ]+)\]$/m.exec(workflow)![1].split(',').map((s) => Number(s.trim()));
+  const shardCommand = /^\s+run: npx wabi (run .*--reporter blob.*)$/m.exec(workflow)![1];
+  const mergeCommand = /^\s+run: npx wabi (merge-reports .*)$/m.exec(workflow)![1];
+  assert.match(shardCommand, /--shard \$\{\{ matrix\.shard \}\}\/\$\{\{ strategy\.job-total \}\}/);
+  const args = (command: string, shard?: number) =>
+    command
+      .replace('${{ matrix.shard }}', String(shard))
+      .replace('${{ strategy.job-total }}', String(shards.length))
+      .replace(/ \|\| \[ \$\? -eq 1 \]$/, '')
+      .split(' ');
+  const dir = workspace();
+  try {
+    // The machines share the default cache folder here; the report job finds the images where the shards left them,
+    // as it does once it has downloaded their artifacts into .wabi/cache/images.
+    for (const i of shards) {
+      const r = wabi(dir, [...args(shardCommand, i), '--provider', 'cpu']);
+      assert.ok(r.code === 0 || r.code === 1, `shard ${i}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`shard ${i}/${shards.length}: `));
+    }
+    const blobs = /--out (\S+)/.exec(shardCommand)![1];
+    assert.deepEqual(fs.readdirSync(path.join(dir, blobs)).sort(), shards.map((i) => `wabi-blob-${i}-of-${shards.length}.json`));
+    const merged = wabi(dir, args(mergeCommand));
+    const out = /--out (\S+)/.exec(mergeCommand)![1];
+    const whole = wabi(dir, ['run', '--provider', 'cpu', '--cache', 'fresh', '--reporter', 'json,junit', '--out', 'whole']);
+    assert.equal(merged.code, whole.code, merged.stderr);
+    const verdicts = (file: string) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { tests: ReportTest[] }).tests.map((t) => [t.spec, t.name, t.verdict]);
+    assert.deepEqual(verdicts(path.join(dir, out, 'wabi-report.json')), verdicts(path.join(dir, 'whole/wabi-report.json')));
+    assert.equal(junit(path.join(dir, out, 'wabi-junit.xml')), junit(path.join(dir, 'whole/wabi-junit.xml')));
+    assert.doesNotMatch(fs.readFileSync(path.join(dir, out, 'wabi-report.html'), 'utf8'), /image unavailable/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -94,7 +94,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     if (outcome.status === 'cancelled') return 1;
     const result = outcome.result;
     if (result.shard && result.shard.total > 1) err(shardLine(result.shard));
-    if (process.env.GITHUB_ACTIONS === 'true') {
+    // A shard that writes a blob leaves the annotations to `wabi merge-reports`, which would repeat them.
+    if (process.env.GITHUB_ACTIONS === 'true' && !reporters.includes('blob')) {
       for (const line of githubAnnotations(result, { relativeTo: process.env.GITHUB_WORKSPACE ?? cwd })) out(line);
     }
     if (reporters.length > 0) {
