@@ -8,6 +8,7 @@ import { runCache } from './cacheCommand';
 import { runCheck } from './check';
 import { runDataset } from './dataset';
 import { runFormat } from './fmt';
+import { runMergeReports } from './mergeReports';
 import { runRun } from './run';
 import { runTraits } from './traits';
 
@@ -15,10 +16,14 @@ const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic int
 
 Usage:
   wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--generator A,B,...] [--concurrency N] [--no-cache]
-           [--reporter json,junit,html] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
-                                                 generate, score and judge the tests (exit 1 if any fails);
+           [--reporter json,junit,html,blob] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
+           [--shard i/n]                         generate, score and judge the tests (exit 1 if any fails);
                                                  --generator runs each test once per generator named and prints
-                                                 a leaderboard (as does a \`compare\` list in a spec's defaults)
+                                                 a leaderboard (as does a \`compare\` list in a spec's defaults);
+                                                 --shard runs the i-th of n parts of the tests, the same part on
+                                                 every machine, balanced by images; blob writes its result
+  wabi merge-reports DIR|FILE ... [--reporter json,junit,html] [--out DIR] [--quiet]
+                                                 join the shards' blobs into one run's reports and exit code
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
            [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
            [--quiet] [--explain]                 does each judge score the faithful image of every pair above the
@@ -58,6 +63,8 @@ async function main(argv: readonly string[]): Promise<number | 'server'> {
         return runFormat(rest, out, err);
       case 'run':
         return await runRun(rest, out, err);
+      case 'merge-reports':
+        return await runMergeReports(rest, out, err);
       case 'audit':
         return await runAuditCommand(rest, out, err);
       case 'traits':

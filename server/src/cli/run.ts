@@ -8,6 +8,8 @@ import type { GeneratorProblem } from '../engine/compare';
 import { startRun } from '../engine/runSession';
 import { displayPath } from '../files/paths';
 import { resolveCacheRoot } from '../runner/resultCache';
+import { parseShard } from '../runner/shards';
+import type { ShardOfRun, ShardSpec } from '../runner/results';
 import { createProgressReporter, githubAnnotations, leaderboard, leaderboardLines, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { UsageError, parseArgs } from './args';
@@ -15,7 +17,7 @@ import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';
 
 const FLAGS = ['--no-cache', '--quiet', '--allow-outside'];
-const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch', '--generator'];
+const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch', '--generator', '--shard'];
 
 export async function runRun(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const args = parseArgs(argv, FLAGS, VALUED);
@@ -31,6 +33,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // A blob is a shard's result: without --shard the run is the one shard of one.
+  const shard = args.flags.has('--shard') ? readShard(String(args.flags.get('--shard'))) : reporters.includes('blob') ? { index: 1, total: 1 } : undefined;
   const cwd = process.cwd();
   const outDir = path.resolve(cwd, String(args.flags.get('--out') ?? 'wabi-report'));
 
@@ -56,6 +60,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     provider,
     concurrency,
     batchSize,
+    shard,
     onEvent: (e) => {
       if (progress && e.type !== 'run-queued' && e.type !== 'run-planned') progress(e);
     },
@@ -88,7 +93,9 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     }
     if (outcome.status === 'cancelled') return 1;
     const result = outcome.result;
-    if (process.env.GITHUB_ACTIONS === 'true') {
+    if (result.shard && result.shard.total > 1) err(shardLine(result.shard));
+    // A shard that writes a blob leaves the annotations to `wabi merge-reports`, which would repeat them.
+    if (process.env.GITHUB_ACTIONS === 'true' && !reporters.includes('blob')) {
       for (const line of githubAnnotations(result, { relativeTo: process.env.GITHUB_WORKSPACE ?? cwd })) out(line);
     }
     if (reporters.length > 0) {
@@ -106,6 +113,21 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     process.off('SIGTERM', onSignal);
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function readShard(text: string): ShardSpec {
+  try {
+    return parseShard(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** `shard 2/4: 5 of the 20 tests selected`, or that it held none. */
+function shardLine(s: ShardOfRun): string {
+  const tests = (n: number) => `${n} test${n === 1 ? '' : 's'}`;
+  if (s.positions.length === 0) return `shard ${s.index}/${s.total}: none of the ${tests(s.selected)} selected fell to this shard; nothing ran`;
+  return `shard ${s.index}/${s.total}: ${s.positions.length} of the ${tests(s.selected)} selected`;
 }
 
 function wholeNumber(value: string | true | undefined, flag: string, fallback: number): number {
@@ -153,7 +175,7 @@ function generatorProblem(p: GeneratorProblem): string {
 
 /** Makes the report folder before the run, one level at a time, so a folder that cannot be made is a usage error
  *  at once (recursive mkdir can spin on paths such as /proc/x) and no finished run is lost to it. */
-function prepareReportFolder(dir: string, given: string): void {
+export function prepareReportFolder(dir: string, given: string): void {
   const missing: string[] = [];
   let at = dir;
   for (;;) {

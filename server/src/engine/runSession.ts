@@ -9,12 +9,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requiredSeeds } from '../catalogue/values';
 import type { Range } from '../files/location';
+import { reportPath } from '../files/paths';
 import type { SpecWorkspace } from '../language/workspace';
 import type { GeneratorEnvironment } from '../generation/settings';
 import { planTests, type TestPlan } from '../runner/plan';
-import type { RunEvent, RunResult } from '../runner/results';
+import type { RunEvent, RunResult, ShardOfRun, ShardSpec } from '../runner/results';
 import { ResultCache } from '../runner/resultCache';
 import { runTests } from '../runner/runner';
+import { selectShard } from '../runner/shards';
+import { testId } from './testId';
 import { RunQueue } from './runQueue';
 import { loadSpecs, type SpecDiagnostic } from './specs';
 import { expandCompare, type CompareSetting, type GeneratorProblem } from './compare';
@@ -61,6 +64,9 @@ export interface RunRequest {
   readonly compare?: CompareSetting;
   readonly concurrency?: number;
   readonly batchSize?: number;
+  /** Run only this shard of the selection (after the filter and the compare expansion); runner/shards.ts says how
+   *  the split is made. A shard may be empty: it runs nothing and its result has no tests. */
+  readonly shard?: ShardSpec;
   /** The workspace to read specs from (the language server's, with its open documents); by default the disk,
    *  read only inside `projects` when given. */
   readonly workspace?: SpecWorkspace;
@@ -135,6 +141,12 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     if ('problems' in expanded) return { status: 'bad-generators', problems: expanded.problems };
     selected = expanded.plans;
   }
+  let shard: ShardOfRun | undefined;
+  if (request.shard) {
+    const split = selectShard(selected, request.shard, portableIds(selected));
+    selected = split.plans;
+    shard = split.shard;
+  }
   request.onEvent?.({
     type: 'run-planned',
     tests: selected.map((p) => ({
@@ -160,7 +172,22 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     onEvent: request.onEvent,
     log: request.log,
   });
-  return { status: 'ran', result };
+  return { status: 'ran', result: shard ? { ...result, shard } : result };
+}
+
+/** A test's id that is the same on every machine and in every folder: its spec's path relative to the deepest
+ *  folder holding every selected spec, its name and its variant. (Not the project folder: a run that makes the
+ *  `.wabi` folder would move it between one shard and the next.) */
+function portableIds(plans: readonly TestPlan[]): (plan: TestPlan) => string {
+  const dirs = [...new Set(plans.map((p) => path.dirname(p.spec)))];
+  let base = dirs[0] ?? '';
+  for (const dir of dirs) {
+    while (path.relative(base, dir).startsWith('..') || path.isAbsolute(path.relative(base, dir))) {
+      if (path.dirname(base) === base) break;
+      base = path.dirname(base);
+    }
+  }
+  return (plan) => testId(reportPath(plan.spec, base), plan.name, plan.variant);
 }
 
 /** The plans the filter keeps, with the seeds a selection narrows them to. */

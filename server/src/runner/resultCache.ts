@@ -8,7 +8,7 @@
 // `ab` is the key's first two hex digits, so no folder holds more than 1/256 of the entries. Lookups need no index:
 // the key names the file.
 //
-// Atomicity: every file is written to a temp file in its final folder (`.tmp-<pid>-<random>`, opened exclusively),
+// Atomicity: every file is written to a temp file in its final folder (`.tmp-<host>-<pid>-<random>`, opened exclusively),
 // then moved to its final name in one step (rename, or link for images, below). So a final name only ever names
 // complete bytes, whatever moment the process dies at (a killed process's writes stay in the page cache); what a
 // kill leaves is a temp file, swept once it is an hour old. An image entry is valid only when its metadata exists
@@ -27,8 +27,24 @@
 // and scorer give the same scores.
 //
 // Reading never stops a run: a missing, unparseable or inconsistent entry is a miss.
+//
+// Several machines sharing the cache on a network file system (shards of a CI matrix on NFS or SMB): everything
+// above holds there too, as it rests only on exclusive create, link and rename within one folder, which those file
+// systems make atomic; temp names carry the host, the pid and 64 random bits, so no two writers anywhere pick the
+// same one. No lock is ever needed for correctness, so none can be left behind. To spare the generators work,
+// a writer about to generate an image first *claims* its key (claimImage): an exclusive create of
+// `images/ab/.tmp-claim-<key>` holding its host, pid and a random token, whose modification time it refreshes every
+// CLAIM_TTL_MS / 3 while it works. Another writer that needs the key while the claim is alive waits for the entry
+// and uses it instead of generating the image again. A claim is released (removed) when its image is committed or
+// its generation failed; a claim whose heartbeat stopped (its machine died, its process was killed) is stale once
+// CLAIM_TTL_MS passes, by the waiter's clock against the claim's time or by the waiter watching it not change, and the
+// next writer takes it over; stale claims an hour old are swept like temp files. What is guaranteed: no reader ever
+// sees a partial file, and a live writer's image is never generated a second time. What is only likely: two writers
+// that take over one stale claim at the same moment, or a writer whose clock runs CLAIM_TTL_MS ahead of the file
+// server's, may both generate; that is harmless, as the first complete image is committed and the other adopts it.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Part of every key: bump it when the meaning of a key's parts or the entry format changes, and every older
@@ -38,6 +54,13 @@ export const CACHE_SCHEMA_VERSION = 1;
 /** Temp files younger than this may belong to a writer still running; older ones are debris of a killed one. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const TEMP_PREFIX = '.tmp-';
+/** A claim's file name: a temp file's prefix, so stats count it among writers' files and a dead one's is swept. */
+const CLAIM_PREFIX = `${TEMP_PREFIX}claim-`;
+/** A claim whose heartbeat is older than this is a dead writer's. */
+export const CLAIM_TTL_MS = 60_000;
+const CLAIM_POLL_MS = 200;
+/** This machine, as temp and claim files name it: letters, digits, dots and dashes only. */
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40) || 'host';
 const KEY_RE = /^[0-9a-f]{64}$/;
 const EXT_RE = /^[a-z0-9]{1,10}$/;
 const SHARD_RE = /^[0-9a-f]{2}$/;
@@ -223,6 +246,9 @@ export interface CacheStats {
   readonly tempRemoved: number;
 }
 
+/** What claimImage() gives: the entry another writer made, or this writer's claim on the key. */
+export type ImageClaim = { readonly entry: CachedImage; readonly release?: undefined } | { readonly entry?: undefined; readonly release: () => Promise<void> };
+
 export interface ClearResult {
   readonly images: number;
   readonly scores: number;
@@ -256,13 +282,18 @@ export class ResultCache {
   /** Cleared when link() turns out unsupported on this file system; images then commit with rename(). */
   private canLink = true;
 
-  private constructor(readonly root: string) {}
+  private constructor(
+    readonly root: string,
+    private readonly claimTtlMs: number,
+    private readonly claimPollMs: number,
+  ) {}
 
   /** Opens the cache at `root`, creating it unless `create` is false (for commands that only look or remove),
-   *  and sweeps temp files over an hour old. */
-  static async open(root: string, options: { readonly create?: boolean } = {}): Promise<ResultCache> {
+   *  and sweeps temp files over an hour old. `claimTtlMs` and `claimPollMs` (tests) replace CLAIM_TTL_MS and how
+   *  often a waiting writer looks for the entry it waits for. */
+  static async open(root: string, options: { readonly create?: boolean; readonly claimTtlMs?: number; readonly claimPollMs?: number } = {}): Promise<ResultCache> {
     const abs = path.resolve(root);
-    const cache = new ResultCache(abs);
+    const cache = new ResultCache(abs, options.claimTtlMs ?? CLAIM_TTL_MS, options.claimPollMs ?? CLAIM_POLL_MS);
     if (options.create === false) {
       await cache.walk(() => undefined);
       return cache;
@@ -343,6 +374,57 @@ export class ResultCache {
     const meta: ImageMeta = { v: CACHE_SCHEMA_VERSION, key, ext: e, size, sha256: hash, created: new Date().toISOString(), info: infoCopy };
     await writeAtomic(dir, path.join(dir, `${key}.json`), JSON.stringify(meta, null, 1), true);
     return { key, file, ext: e, size, hash, info: infoCopy, created: meta.created };
+  }
+
+  /**
+   * Before generating the image for `key`: its entry, when one is committed or another live writer commits it while
+   * this one waits; else a claim on the key, which makes other writers wait for this one until `release()` (call it
+   * once the image is committed, or its generation failed). Stale claims are taken over (see the top of this file).
+   * With `wait: false`, a key another live writer holds gives undefined at once instead of a wait.
+   */
+  async claimImage(
+    key: string,
+    options: { readonly signal?: AbortSignal; readonly onDamaged?: (file: string, why: string) => void; readonly wait?: boolean } = {},
+  ): Promise<ImageClaim | undefined> {
+    checkKey(key);
+    const file = path.join(await this.ensureShard('images', key), `${CLAIM_PREFIX}${key}`);
+    const token = `${HOST} ${process.pid} ${randomBytes(8).toString('hex')}\n`;
+    let watched: { stamp: string; since: number } | undefined;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const entry = await this.getImage(key, options.onDamaged);
+      if (entry) return { entry };
+      if (await createClaim(file, token)) return { release: this.holdClaim(file, token) };
+      const st = await fs.promises.stat(file).catch(() => undefined);
+      if (!st) continue; // released meanwhile: look for the entry again
+      const now = Date.now();
+      const stamp = `${st.ino}:${st.mtimeMs}`;
+      if (watched?.stamp !== stamp) watched = { stamp, since: now };
+      if (now - st.mtimeMs > this.claimTtlMs || now - watched.since > this.claimTtlMs) {
+        await fs.promises.unlink(file).catch(() => undefined); // a dead writer's: take it over
+        watched = undefined;
+        continue;
+      }
+      if (options.wait === false) return undefined;
+      await sleep(this.claimPollMs, options.signal);
+    }
+  }
+
+  /** Keeps a claim alive until released; releasing removes it unless another writer has taken it over. */
+  private holdClaim(file: string, token: string): () => Promise<void> {
+    const beat = setInterval(() => {
+      const now = new Date();
+      fs.promises.utimes(file, now, now).catch(() => undefined);
+    }, Math.max(1, Math.floor(this.claimTtlMs / 3)));
+    beat.unref();
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      clearInterval(beat);
+      const held = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
+      if (held === token) await fs.promises.unlink(file).catch(() => undefined);
+    };
   }
 
   /** The stored scores for `key` (see scoreKey), or undefined. */
@@ -569,9 +651,45 @@ function isScoreEntry(x: unknown, key: string): x is ScoreEntry {
   return typeof e === 'object' && e !== null && e.v === CACHE_SCHEMA_VERSION && e.key === key && 'value' in e;
 }
 
+/** Creates a claim file holding `token`; false when one exists. */
+async function createClaim(file: string, token: string, again = true): Promise<boolean> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, 'wx', 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT' || !again) throw e;
+    // The folder went away (a `wabi cache clear` meanwhile): make it again, once.
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    return createClaim(file, token, false);
+  }
+  try {
+    await fh.writeFile(token);
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
 /** Writes `data` to a new temp file in `dir`, fsynced when `sync`; returns its path. */
 async function writeTemp(dir: string, data: string | Uint8Array, sync = true): Promise<string> {
-  const tmp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
+  const tmp = path.join(dir, `${TEMP_PREFIX}${HOST}-${process.pid}-${randomBytes(8).toString('hex')}`);
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(tmp, 'wx', 0o644);

@@ -28,6 +28,8 @@ export interface ImageRecord {
   readonly judges: Readonly<Record<string, number>>;
   /** Set when this image could not be generated or scored. */
   readonly error?: string;
+  /** The image's key in the result cache (runner/resultCache.ts imageKey), for a generated image. */
+  readonly key?: string;
 }
 
 export interface SeedOutcome {
@@ -96,6 +98,37 @@ export interface RunResult {
   readonly tests: readonly TestResult[];
   readonly summary: RunSummary;
   /** Milliseconds spent inside generators and inside scoring, summed over work that ran at the same time. */
+  readonly timings?: { readonly generateMs: number; readonly scoreMs: number };
+  /** A shard's run (`wabi run --shard i/n`): which part of the selection it ran. */
+  readonly shard?: ShardOfRun;
+  /** A report merged from shards (`wabi merge-reports`): each shard's figures, in shard order. */
+  readonly shards?: readonly ShardFigures[];
+}
+
+/** `i/n`: the i-th of n shards, 1-based. */
+export interface ShardSpec {
+  readonly index: number;
+  readonly total: number;
+}
+
+/** A shard's part of a run (runner/shards.ts says how the split is made). */
+export interface ShardOfRun extends ShardSpec {
+  /** Tests in the whole selection (every shard's). */
+  readonly selected: number;
+  /** Hex sha256 naming the selection and the shard count: the shards of one run share it. */
+  readonly fingerprint: string;
+  /** Each of this shard's tests' place in the whole selection (0-based), in the order they run. */
+  readonly positions: readonly number[];
+}
+
+/** One shard of a merged report: where it ran, when, and what it did. */
+export interface ShardFigures extends ShardSpec {
+  /** The machine's name, as the shard's blob recorded it. */
+  readonly host: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly complete: boolean;
+  readonly summary: RunSummary;
   readonly timings?: { readonly generateMs: number; readonly scoreMs: number };
 }
 

@@ -31,6 +31,14 @@ export interface RunStore {
   /** Forgets a stored image that turned out to be damaged. */
   dropImage(key: string): Promise<void>;
   putImageEntry(key: string, bytes: Buffer, ext: string, info: Readonly<Record<string, unknown>>): Promise<{ readonly file: string; readonly hash: string }>;
+  /** Before generating an image: the entry another writer (another process or machine sharing the store) commits
+   *  meanwhile, or a claim that makes the others wait for this one until released; with `wait: false`, undefined at
+   *  once when another live writer holds the key. A store without it never waits: two writers of one image then
+   *  both generate it. */
+  claimImage?(
+    key: string,
+    options: { readonly signal?: AbortSignal; readonly onDamaged?: (file: string, why: string) => void; readonly wait?: boolean },
+  ): Promise<{ readonly entry: { readonly file: string; readonly hash: string }; readonly release?: undefined } | { readonly entry?: undefined; readonly release: () => Promise<void> } | undefined>;
   getScores(key: string): Promise<Measures | undefined>;
   putScores(key: string, value: Measures): Promise<void>;
 }
@@ -81,6 +89,8 @@ class Run {
   /** Time spent inside generators and inside scoring (summed over concurrent work). */
   private generateMs = 0;
   private scoreMs = 0;
+  /** The tail of the lookups in flight (inOrder). */
+  private lookups: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly plans: readonly TestPlan[],
@@ -175,7 +185,15 @@ class Run {
     if (this.options.signal?.aborted) stop.abort();
     try {
       const { files, measures } = await this.measuredImages(plan, jobs, stop.signal);
-      images = jobs.map((job, i) => ({ seed: job.seed, role: job.role, file: files[i].file, cached: files[i].cached, traits: measures[i].traits, judges: measures[i].judges }));
+      images = jobs.map((job, i) => ({
+        seed: job.seed,
+        role: job.role,
+        file: files[i].file,
+        cached: files[i].cached,
+        traits: measures[i].traits,
+        judges: measures[i].judges,
+        ...(files[i].key !== undefined ? { key: files[i].key } : {}),
+      }));
       const at = (role: ImageRole, seed: number) => {
         const i = jobs.findIndex((j) => j.role === role && j.seed === seed);
         return i < 0 ? undefined : measures[i];
@@ -236,6 +254,40 @@ class Run {
     if (!def) throw new Error(`test '${testTitle(plan)}' has no generator`);
     const generator = this.generator(def);
     const request = job.request!;
+    const onDamaged = (file: string, why: string) => this.damaged(plan, job, file, why);
+    const found = await this.inOrder(() => this.lookUp(generator, request, signal, onDamaged));
+    let { entry, release } = found;
+    if (found.busy) {
+      // Another shard or process is making this image now: wait for it rather than make it twice.
+      const claim = await this.options.store.claimImage?.(found.key, { signal, onDamaged });
+      ({ entry, release } = claim ?? {});
+    }
+    const hit = entry !== undefined;
+    try {
+      entry ??= await this.generateAndStore(generator, def, job, request, found.key, signal);
+    } finally {
+      await release?.();
+    }
+    this.generated++;
+    this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, file: entry.file, cached: hit, done: this.generated, total: this.totalImages });
+    return { file: entry.file, cached: hit, hash: entry.hash, key: found.key };
+  }
+
+  /** Runs lookups one at a time, in the order the jobs start, so a test's images reach their generator in seed
+   *  order however long each lookup takes (a generator with one slot makes seed 1 first). */
+  private inOrder<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.lookups.then(step);
+    this.lookups = next.catch(() => undefined);
+    return next;
+  }
+
+  /** An image's key, and its stored entry, or this run's claim on it, or that another writer holds it (`busy`). */
+  private async lookUp(
+    generator: Generator,
+    request: GenerationRequest,
+    signal: AbortSignal,
+    onDamaged: (file: string, why: string) => void,
+  ): Promise<{ key: string; entry?: { file: string; hash: string }; release?: () => Promise<void>; busy?: boolean }> {
     const key = imageKey({
       generator: generator.identity,
       prompt: request.prompt,
@@ -249,26 +301,28 @@ class Run {
       traits: request.traits,
       inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
     });
-    if (this.options.regenerate) await this.options.store.dropImage(key);
-    const hit = this.options.regenerate ? undefined : await this.options.store.getImage(key, (file, why) => this.damaged(plan, job, file, why));
-    let entry: { file: string; hash: string };
-    if (hit) entry = hit;
-    else {
-      let made;
-      const t0 = performance.now();
-      try {
-        made = await generator.generate(request, signal);
-      } catch (e) {
-        const why = e instanceof GenerationError ? e.message : e instanceof Error ? e.message : String(e);
-        throw new Error(`generator '${def.name}' failed for seed ${job.seed} (${job.role} image): ${why}`);
-      } finally {
-        this.generateMs += performance.now() - t0;
-      }
-      entry = await this.options.store.putImageEntry(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
+    const store = this.options.store;
+    if (this.options.regenerate) {
+      await store.dropImage(key);
+      return { key };
     }
-    this.generated++;
-    this.emit({ type: 'image-generated', spec: plan.spec, test: plan.name, seed: job.seed, role: job.role, file: entry.file, cached: !!hit, done: this.generated, total: this.totalImages });
-    return { file: entry.file, cached: !!hit, hash: entry.hash, key };
+    if (!store.claimImage) return { key, entry: await store.getImage(key, onDamaged) };
+    const claim = await store.claimImage(key, { signal, onDamaged, wait: false });
+    return claim ? { key, ...claim } : { key, busy: true };
+  }
+
+  private async generateAndStore(generator: Generator, def: GeneratorDeclaration, job: ImageJob, request: GenerationRequest, key: string, signal: AbortSignal): Promise<{ file: string; hash: string }> {
+    let made;
+    const t0 = performance.now();
+    try {
+      made = await generator.generate(request, signal);
+    } catch (e) {
+      const why = e instanceof GenerationError ? e.message : e instanceof Error ? e.message : String(e);
+      throw new Error(`generator '${def.name}' failed for seed ${job.seed} (${job.role} image): ${why}`);
+    } finally {
+      this.generateMs += performance.now() - t0;
+    }
+    return this.options.store.putImageEntry(key, made.bytes, extensionOf(made.bytes), made.info ?? {});
   }
 
   private generator(def: GeneratorDeclaration): Generator {

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { leaderboard, type Leaderboard, type LeaderboardRow, type Rate, type WorstTest } from '../leaderboard';
-import { testTitle, type ExpectationResult, type ImageRecord, type ImageRole, type RunResult, type SeedOutcome, type TestResult } from '../results';
+import { testTitle, type ExpectationResult, type ImageRecord, type ImageRole, type RunResult, type SeedOutcome, type ShardFigures, type TestResult } from '../results';
 import { VERDICT_LABEL, fmt, humanDuration, reportPath, traitsUsed } from './common';
 import { meanText, rateText, signed } from './leaderboard';
 
@@ -198,6 +198,8 @@ details.worst li{margin:0 0 8px}
 details.worst .pair{display:flex;gap:6px;margin-top:4px}
 details.worst .pair figure{min-width:0}
 details.worst .pair img,details.worst .pair .missing{max-width:96px;max-height:96px;width:auto;height:auto;border-radius:3px;border:1px solid var(--line)}
+.span{display:block;position:relative;height:10px;width:240px;background:#eef1f4;border-radius:3px}
+.span .busy{position:absolute;top:0;bottom:0;background:#0969da;border-radius:3px}
 `;
 
 /** Which expectations compare a trait, with this seed's outcome (for the threshold marks). */
@@ -425,6 +427,29 @@ function indexTable(result: RunResult, relativeTo: string): string {
   return `<table class="index"><tr><th scope="col">verdict</th><th scope="col">test</th><th scope="col">where</th><th scope="col">seeds passed</th></tr>${rows}</table>`;
 }
 
+// ---- shards (merged reports) ---------------------------------------------------------------------------------
+
+/** A row per shard: where it ran, what it did, how long, and when within the whole run (a bar over its span). */
+function shardSection(shards: readonly ShardFigures[], result: RunResult): string {
+  const t0 = Date.parse(result.startedAt);
+  const span = Math.max(1, Date.parse(result.finishedAt) - t0);
+  const rows = shards
+    .map((sh) => {
+      const s = sh.summary;
+      const tests = s.passed + s.failed + s.beautified + s.errors;
+      const left = (Date.parse(sh.startedAt) - t0) / span;
+      const width = (Date.parse(sh.finishedAt) - Date.parse(sh.startedAt)) / span;
+      const bar = `<span class="span" role="img" aria-label="${h(`from ${sh.startedAt} to ${sh.finishedAt}`)}"><span class="busy" style="left:${pct(left)};width:${pct(width)}"></span></span>`;
+      const work = (ms: number | undefined) => (ms === undefined ? '—' : h(humanDuration(ms)));
+      return `<tr><th scope="row">${sh.index}/${sh.total}</th><td><code>${h(sh.host)}</code></td><td class="n">${tests}</td><td class="n">${s.passed} / ${s.failed} / ${s.beautified} / ${s.errors}</td><td class="n">${s.images} (${s.cachedImages} cached)</td><td class="n">${h(
+        humanDuration(s.durationMs),
+      )}${sh.complete ? '' : ' <span class="warn">cancelled</span>'}</td><td class="n">${work(sh.timings?.generateMs)}</td><td class="n">${work(sh.timings?.scoreMs)}</td><td>${bar}</td></tr>`;
+    })
+    .join('');
+  const head = `<tr><th scope="col">shard</th><th scope="col">host</th><th scope="col">tests</th><th scope="col">passed / failed / beautified / errors</th><th scope="col">images</th><th scope="col">duration</th><th scope="col">generating</th><th scope="col">scoring</th><th scope="col">when, within the run</th></tr>`;
+  return `<h2 id="shards" class="plain">Shards</h2><p class="meta">This report merges ${plural(shards.length, 'shard')}; the run's duration spans them all. Generating and scoring times sum the work in flight at once.</p><table class="index board">${head}${rows}</table>`;
+}
+
 // ---- leaderboard (compare runs) ------------------------------------------------------------------------------
 
 /** A rate with its interval drawn as a bar under it (the point is the rate). */
@@ -515,6 +540,7 @@ export async function htmlReport(result: RunResult, opts: HtmlReportOptions): Pr
 <body style="--t:${size}px">
 ${summaryHeader(result, title)}
 <main>
+${result.shards ? shardSection(result.shards, result) : ''}
 ${board ? await boardSection(board, result.tests, thumbs) : ''}
 <h2 id="index" class="plain">Tests</h2>
 ${indexTable(result, opts.relativeTo)}

@@ -54,11 +54,16 @@
 //                   "seed": 2 | null, "rise": -0.02 | null }]                     up to three, worst first
 //     }],
 //     "excluded": [{ "test": "real artworks", "spec": "specs/art.wabi", "line": 12, "reason": "..." }]
-//   }                                           tests that ran once (an `images` test has no generator to vary)
+//   },                                          tests that ran once (an `images` test has no generator to vary)
+//   "shards": [{                                only in a report merged from shards (`wabi merge-reports`)
+//     "index": 1, "total": 4, "host": "ci-runner-3", "startedAt": "...", "finishedAt": "...", "complete": true,
+//     "tests", "passed", "failed", "beautified", "errors", "images", "cachedImages", "durationMs",
+//     "generateMs": 9800 | null, "scoreMs": 1200 | null
+//   }]                                          in shard order; the run's startedAt..finishedAt spans them all
 // }
 //
 // A change that removes or renames a key, or changes a value's meaning, raises `version`; added keys do not.
-import type { ExpectationResult, ImageRecord, RunResult, TestResult, Verdict } from '../results';
+import type { ExpectationResult, ImageRecord, RunResult, ShardFigures, TestResult, Verdict } from '../results';
 import { leaderboard, type Figures, type Leaderboard, type Mean, type Rate } from '../leaderboard';
 import { reportPath } from './common';
 
@@ -89,6 +94,27 @@ export interface JsonReport {
   readonly tests: readonly JsonTest[];
   /** Only in a compare run. */
   readonly leaderboard?: JsonLeaderboard;
+  /** Only in a report merged from shards. */
+  readonly shards?: readonly JsonShard[];
+}
+
+export interface JsonShard {
+  readonly index: number;
+  readonly total: number;
+  readonly host: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly complete: boolean;
+  readonly tests: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly beautified: number;
+  readonly errors: number;
+  readonly images: number;
+  readonly cachedImages: number;
+  readonly durationMs: number;
+  readonly generateMs: number | null;
+  readonly scoreMs: number | null;
 }
 
 export interface JsonRate {
@@ -252,6 +278,29 @@ export function jsonReportObject(result: RunResult, opts: JsonReportOptions): Js
     },
     tests: result.tests.map((t) => test(t, opts.relativeTo)),
     ...leaderboardSection(result.tests, opts.relativeTo),
+    ...(result.shards ? { shards: result.shards.map(shardOf) } : {}),
+  };
+}
+
+function shardOf(sh: ShardFigures): JsonShard {
+  const s = sh.summary;
+  return {
+    index: sh.index,
+    total: sh.total,
+    host: sh.host,
+    startedAt: sh.startedAt,
+    finishedAt: sh.finishedAt,
+    complete: sh.complete,
+    tests: s.passed + s.failed + s.beautified + s.errors,
+    passed: s.passed,
+    failed: s.failed,
+    beautified: s.beautified,
+    errors: s.errors,
+    images: s.images,
+    cachedImages: s.cachedImages,
+    durationMs: s.durationMs,
+    generateMs: sh.timings?.generateMs ?? null,
+    scoreMs: sh.timings?.scoreMs ?? null,
   };
 }
 

@@ -2,7 +2,7 @@
 // verdict, the test running now), with a permanent line printed above it for each test that did not pass. In CI or
 // when the output is not a terminal: plain lines, one per finished test, and a summary line at the end.
 import { displayPath } from '../../files/paths';
-import { testTitle, type RunEvent, type RunResult, type TestResult, type Verdict } from '../results';
+import { testTitle, type RunEvent, type RunResult, type ShardFigures, type TestResult, type Verdict } from '../results';
 import { humanDuration, oneLine } from './common';
 
 /** What the reporter needs of a stream; `process.stdout` and `process.stderr` are ones. */
@@ -43,6 +43,26 @@ export function summaryLine(result: RunResult): string {
   const images = `${plural(s.images, 'image')} (${s.cachedImages} cached)`;
   const cancelled = result.complete ? '' : '; cancelled before the end';
   return `${plural(tests, 'test')}: ${counts}; ${images} in ${humanDuration(s.durationMs)}${cancelled}`;
+}
+
+/** Per shard of a merged report, where and how long it ran: `shard 2/4  ci-runner-3  5 tests: 5 passed, ...;
+ *  10 images (0 cached) in 12.3s (generating 9.8s, scoring 1.2s)`. The last line says how even the split was. */
+export function shardLines(shards: readonly ShardFigures[]): string[] {
+  const lines = shards.map((sh) => {
+    const s = sh.summary;
+    const tests = s.passed + s.failed + s.beautified + s.errors;
+    const counts = `${s.passed} passed, ${s.failed} failed, ${s.beautified} beautified, ${plural(s.errors, 'error')}`;
+    const work = sh.timings ? ` (generating ${humanDuration(sh.timings.generateMs)}, scoring ${humanDuration(sh.timings.scoreMs)})` : '';
+    const cancelled = sh.complete ? '' : '; cancelled before the end';
+    return `shard ${sh.index}/${sh.total}  ${sh.host}  ${plural(tests, 'test')}: ${counts}; ${plural(s.images, 'image')} (${s.cachedImages} cached) in ${humanDuration(s.durationMs)}${work}${cancelled}`;
+  });
+  const times = shards.map((sh) => sh.summary.durationMs);
+  if (shards.length > 1) {
+    const slowest = Math.max(...times);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    lines.push(`shards: slowest ${humanDuration(slowest)}, mean ${humanDuration(mean)}, fastest ${humanDuration(Math.min(...times))}`);
+  }
+  return lines;
 }
 
 /** Cuts text to `width` characters (code points), ending in `…` when cut. */
