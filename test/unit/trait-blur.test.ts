@@ -21,6 +21,8 @@ test('blur rises monotonically with Gaussian blur on real photographs', async ()
     console.log(`blur ${name}: ${scores.map((s) => s.toFixed(2)).join(' ')}`);
     assert.ok(isNonDecreasing(scores), `${name}: ${scores}`);
     assert.ok(scores[0] < 0.4, `${name} sharp reads as blurred: ${scores[0]}`);
-    assert.ok(scores[scores.length - 1] > 0.9, `${name} heavy blur not recognised: ${scores}`);
+    assert.ok(scores[scores.length - 1] > 0.8, `${name} heavy blur not recognised: ${scores}`);
+    // Graded to sigma 6 (every sigma from 1.5 up used to read 1).
+    for (let i = 2; i < scores.length; i++) assert.ok(scores[i] > scores[i - 1] + 0.1, `${name}: sigma ${sigmas[i]} not above ${sigmas[i - 1]}: ${scores}`);
   }
 });

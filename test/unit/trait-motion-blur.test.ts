@@ -35,8 +35,10 @@ test('motion-blur rises monotonically with the length of a motion smear on real 
       console.log(`motion-blur ${name} ${d.label} ${LENGTHS.join('/')} px: score ${fmt(score)} | anisotropy ${fmt(raw)} | detail ${fmt(detail, 1)}`);
       assert.ok(isNonDecreasing(score), `${name} ${d.label}: ${score}`);
       assert.ok(score[0] < 0.1, `${name} sharp reads as motion-blurred: ${score[0]}`);
-      assert.ok(score[2] > 0.5, `${name} ${d.label}: an 11 px smear is not recognised: ${score}`);
-      assert.ok(score[score.length - 1] > 0.9, `${name} ${d.label}: a 41 px smear is not recognised: ${score}`);
+      assert.ok(score[2] > 0.35, `${name} ${d.label}: an 11 px smear is not recognised: ${score}`);
+      // Graded past 11 px (every smear from 11 px up used to read 1).
+      assert.ok(score[3] > score[2] + 0.1, `${name} ${d.label}: 21 px not above 11 px: ${score}`);
+      assert.ok(score[score.length - 1] > 0.8, `${name} ${d.label}: a 41 px smear is not recognised: ${score}`);
     }
   }
 });

@@ -35,7 +35,7 @@ export interface TraitScorerOptions {
 
 /** The version of the trait analysers' scores: bump when an analyser or its calibration changes. Scores cached under
  *  an older version are not reused (the runner's result cache and the intent judge's identity both carry it). */
-export const TRAIT_MODEL_VERSION = 'traits v2';
+export const TRAIT_MODEL_VERSION = 'traits v3';
 
 const BATCHES_IN_WORKER = 2;
 const PROBE_BATCH = 8;

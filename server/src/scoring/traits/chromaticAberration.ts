@@ -44,6 +44,10 @@ export const chromaticAberration: TraitAnalyser = {
       'along the axis (edges replicated), summed over every other line across the axis; u = s* + parabolic sub-pixel offset at the best shift s*; raw = sum w |u| / sum w with w = max(c(s*), 0) ' +
       'over tiles, axes and channels. Unit: misregistration of red and blue against green in pixels at 512 px.',
     calibration: `score = ${describeRamp(RAMP)}`,
+    usableRange:
+      'Red and blue planes shifted d px apart each way at 512 px (ImageMagick -roll per channel), d = 1 / 2 / 3: 0.24..0.57 / 0.68..1.00 ' +
+      '/ 1.00; clean images read 0.00. The search covers fringes up to 4 px: wider ones (d = 5, 8) still read 1.00, but the raw width no ' +
+      'longer grows with them.',
     blindSpots:
       'Displacements beyond 4 px at 512 (about 0.8% of the frame) are not resolved: the reading saturates near 4 and, for very large splits, becomes a noisy high value. ' +
       'Each axis is searched separately, so a diagonal displacement reads by its components and diagonal edges blur the estimate. ' +

@@ -109,6 +109,10 @@ export const colorCast: TraitAnalyser = {
       '(Shades of Gray, Finlayson & Trezzi 2004, p = 6); e scaled to luminance Y = 1 and converted to CIELAB (D65): ' +
       'raw = sqrt(a*^2 + b*^2), the chroma offset of the scene white from neutral.',
     calibration: `score = ${describeRamp(CAST_RAMP)}`,
+    usableRange:
+      'ImageMagick -colorize c% with green, c = 5 / 10 / 20 / 30 / 45: photographs and Starry Night 0.00 / 0.00..0.14 / 0.26..0.45 / ' +
+      '0.60..0.77 / 1.00, clean 0.00. Shipwreck, a painting in warm browns and golds, reads 0.84 clean: its tint is real and nothing in ' +
+      'the pixels says it was intended.',
     blindSpots:
       'A scene that is legitimately one colour over its bright areas (a sunset, stage lighting, a forest canopy lit ' +
       'through leaves, an underwater shot) reads as cast: nothing in the pixels says the tint belongs to the scene. ' +

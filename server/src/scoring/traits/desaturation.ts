@@ -50,6 +50,10 @@ export const desaturation: TraitAnalyser = {
       'raw = sum(max - min) / sum(max) over 4x4 block means of R, G, B in the working image (512x512): the mean HSV ' +
       'saturation S = (max - min) / max weighted by the HSV value V = max (0 for a black image).',
     calibration: `score = ${describeRamp(SATURATION_RAMP)}`,
+    usableRange:
+      'ImageMagick -modulate 100,s (saturation kept s%), s = 80 / 60 / 40 / 20 / 0: astronaut 0.02 / 0.16 / 0.37 / 0.74 / 1.00, Shipwreck ' +
+      '0.00 / 0.07 / 0.27 / 0.63 / 1.00, Starry Night 0.00 / 0.00 / 0.18 / 0.53 / 1.00, a very colourful photograph (coffee) 0.00 / 0.00 ' +
+      '/ 0.00 / 0.27 / 1.00. The unit is absolute chroma: the score says how grey the image is, not how much colour was taken out.',
     blindSpots:
       'A grey offset fades colour (blending toward mid-grey, the low-contrast degradation, reads as desaturated: that is ' +
       'also how faded looks), and clipped highlights turn white, so overexposure reads as desaturation (chelsea at gain 3: ' +

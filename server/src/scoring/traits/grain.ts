@@ -38,6 +38,11 @@ export const grain: TraitAnalyser = {
       'N = [1 -2 1; -2 4 -2; 1 -2 1], leaving out the 10% of pixels with the largest Sobel gradient magnitude (Tai & Yang 2008 edge exclusion). ' +
       'Unit: noise standard deviation in 8-bit luma levels.',
     calibration: `score = ${describeRamp(RAMP)}`,
+    usableRange:
+      'ImageMagick +noise Gaussian at -attenuate 0.1 / 0.25 / 0.5 / 1 / 2 on 256 px sources: astronaut 0.08 / 0.31 / 0.59 / 0.93 / 1.00 ' +
+      '(clean 0.00). Coffee and Shipwreck read 0.35..0.38 clean and 0.43..0.99 across the series; Starry Night reads 0.85 clean (its ' +
+      'brushwork is pixel-scale texture) and 0.86..1.00, so on paintings and textured photographs only the step above the clean image ' +
+      'means anything.',
     blindSpots:
       'Fine texture at the scale of single pixels (fur, foliage, gravel, fabric) reads as grain: the cat photograph reads 3.4 when clean, like added noise of sigma 3.4. ' +
       'The unit is absolute luma levels, so brightening an image raises the reading and darkening lowers it. ' +

@@ -14,6 +14,9 @@ export const lowContrast: TraitAnalyser = {
   doc: {
     formula: 'raw = sqrt(mean((Y - mean(Y))^2)) / 255 over the working image (512x512), Y = 0.299 R + 0.587 G + 0.114 B (8-bit).',
     calibration: `score = ${describeRamp(RMS_RAMP)}`,
+    usableRange:
+      'ImageMagick +level to a band of c% of the range, c = 80 / 60 / 40 / 25 / 12: 0.00..0.08 / 0.00..0.30 / 0.25..0.62 / 0.62..0.99 / ' +
+      '1.00. Clean photographs and paintings read 0.00; an image low in contrast to begin with (Shipwreck) reads higher at every step.',
     blindSpots:
       'RMS contrast is absolute, not relative to the mean, so a dark (underexposed) image reads as low-contrast too ' +
       '(gain 0.25 multiplies it by about 0.25). A large flat area (sky, a plain wall, fog) with a contrasty subject reads ' +

@@ -55,6 +55,10 @@ export const oversaturation: TraitAnalyser = {
       'raw = M = sqrt(sd(rg)^2 + sd(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2) over the working image (512x512), ' +
       'rg = R - G, yb = (R + G)/2 - B on 8-bit RGB (Hasler & Suesstrunk 2003).',
     calibration: `score = ${describeRamp(COLOURFULNESS_RAMP)}`,
+    usableRange:
+      'ImageMagick -modulate 100,s, s = 130 / 160 / 200 / 250 / 320%: photographs and Starry Night 0.35..0.47 / 0.66..0.86 / 0.92..1.00 / ' +
+      '1.00 / 1.00; a muted painting (Shipwreck) 0.00 / 0.00 / 0.19 / 0.45 / 0.75. Clean images read 0.00..0.02. Like desaturation, the ' +
+      'unit is absolute: a muted image needs a stronger boost to read as garish.',
     blindSpots:
       'Naturally vivid scenes (flowers, fruit stalls, neon, tropical water) read as garish: M cannot tell intent or ' +
       'harmony from saturation. M is absolute in 8-bit units, so brightening a colourful image raises it until channels clip ' +

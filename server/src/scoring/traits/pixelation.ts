@@ -52,6 +52,9 @@ export const pixelation: TraitAnalyser = {
       `for each, k_eff = sum D^2 / sum D m with m the ${WINDOW}-sample moving average of D (reflected ends). raw = min(k_eff of Dx, k_eff of Dy): ` +
       'the effective cell size in pixels, k for nearest-neighbour enlargement by k, about 1 for a natural image, 0 for a flat one.',
     calibration: `score = ${describeRamp(RAMP)}`,
+    usableRange:
+      'ImageMagick -scale 1/k -scale k on photographs and paintings, k = 2 / 3 / 4 / 6 / 10: 0.20..0.23 / 0.40..0.43 / 0.49..0.53 / ' +
+      '0.75..0.78 / 0.98..0.99, the same on every image; clean images read 0.00.',
     blindSpots:
       'Heavy JPEG compression flattens smooth areas into 8x8 blocks, a grid: on the test photographs quality 15 reads 1.1..1.8 px and quality 5 1.3..2.0 px, up to 0.4 of the score (the rocket, mostly sky). ' +
       'Noise or grain added after enlargement puts differences on every column and hides the grid (cells of 4 px under noise sigma 6 read 1.3..1.7). ' +

@@ -21,6 +21,9 @@ export const underexposure: TraitAnalyser = {
       `raw = fraction of 4x4 blocks of the working image (512x512) whose mean luma is <= ${CLIP_LOW}, Y = 0.299 R + 0.587 G + 0.114 B (8-bit). ` +
       'Second cue: mean luma m = mean(Y) / 255.',
     calibration: `score = max(raw: ${describeRamp(UNDER_CLIP_RAMP)}; m: ${describeRamp(UNDER_MEAN_RAMP)})`,
+    usableRange:
+      'ImageMagick -evaluate multiply k on photographs and paintings, k = 0.8 / 0.6 / 0.4 / 0.25 / 0.12: 0.00 / 0.00..0.25 / 0.28..0.60 / ' +
+      '0.69..1.00 / 1.00. Clean images read 0.00; a dark painting (Shipwreck) starts one step earlier than a bright photograph.',
     blindSpots:
       'Night scenes, low-key portraits and dark subjects read as underexposed by their mean (the night launch photograph ' +
       'scores 0.12 as shot). Darkening also lowers RMS contrast, which is absolute, so an underexposed image reads as ' +

@@ -68,6 +68,11 @@ export const vignette: TraitAnalyser = {
       `corner_q = mean over the blocks of quadrant q with r >= ${CORNER_RADIUS} R (r from the image centre, R the half-diagonal). ` +
       'raw = exp(centre - max_q corner_q): centre over brightest corner, as a ratio of geometric-mean luminance (1 = even, 2 = corners half as bright).',
     calibration: `score = ${describeRamp(RAMP)}`,
+    usableRange:
+      'ImageMagick -vignette multiplied in, corners darkened to g% of the centre, g = 85 / 70 / 50 / 30 / 10: astronaut 0.00 / 0.00 / ' +
+      '0.09 / 0.43 / 0.95, Shipwreck 0.00 / 0.00 / 0.11 / 0.31 / 0.59, coffee (a dark centre) 0.00 / 0.00 / 0.00 / 0.02 / 0.45, Starry ' +
+      'Night (a bright sky in the corners) 0.00 / 0.00 / 0.00 / 0.00 / 0.17. Only strong vignettes score: a slight one (corners at ' +
+      '70..85%) is within how much scenes darken towards their corners by themselves.',
     blindSpots:
       'The measure cannot tell a vignette from a scene that darkens towards all four corners by itself: a lit subject on a dark ' +
       'background, a spotlit stage, a twilight sky over dark ground (rocket.jpg reads 1.75 unedited). A dark subject in the centre ' +
