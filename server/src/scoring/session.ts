@@ -171,5 +171,20 @@ function missingWebGpuDriver(): string | undefined {
     '/lib64',
     '/usr/local/lib',
   ];
-  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1'))) ? undefined : 'no Vulkan loader (libvulkan.so.1) found';
+  if (!dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) found';
+  // Mesa's software driver (lavapipe) gives Vulkan, and so WebGPU, an adapter without any GPU: a judge's network then
+  // ran tens of times slower than on the CPU provider. `auto` takes WebGPU only where there is a GPU to drive (a DRM
+  // render node, or NVIDIA's device files); --provider webgpu still uses whatever adapter is there.
+  return hasGpuDevice() ? undefined : 'no GPU device (/dev/dri/renderD*, /dev/nvidia*): a software Vulkan driver would run it on the CPU';
+}
+
+function hasGpuDevice(): boolean {
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d+$/.test(f));
 }

@@ -78,14 +78,17 @@ export const chromaticAberration: TraitAnalyser = {
     };
     const c = g.concat([correlations(gradient(SOBEL_X, [2, 1]), 3), correlations(gradient(SOBEL_Y, [1, 2]), 2)], 1); // [N, 4, SHIFTS, T, T]
     const best = g.node('ArgMax', [c], { axis: attr.int(2), keepdims: attr.int(1) }); // [N, 4, 1, T, T]
-    const at = (idx: Value) => g.node('GatherElements', [c, idx], { axis: attr.int(2) });
-    const one = g.constant([1], [], 'int64');
-    const c0 = at(best);
-    const cm = at(g.max(g.sub(best, one), g.constant([0], [], 'int64')));
-    const cp = at(g.min(g.add(best, one), g.constant([SHIFTS - 1], [], 'int64')));
+    // The neighbours of the best shift and the shift itself are gathered with the same index from arrays shifted
+    // along the search axis, not by arithmetic on the int64 index: onnxruntime's WebGPU provider runs int64
+    // arithmetic and casts on the CPU, with a copy each way (12 copies for the whole trait graph).
+    const at = (v: Value) => g.node('GatherElements', [v, best], { axis: attr.int(2) });
+    const c0 = at(c);
+    const cm = at(g.concat([g.slice(c, [0], [1], [2]), g.slice(c, [0], [SHIFTS - 1], [2])], 2)); // c[max(s-1, 0)]
+    const cp = at(g.concat([g.slice(c, [1], [SHIFTS], [2]), g.slice(c, [SHIFTS - 1], [SHIFTS], [2])], 2)); // c[min(s+1, S-1)]
+    const shiftOf = g.add(g.mul(c, g.scalar(0)), g.constant(Array.from({ length: SHIFTS }, (_, s) => s - SEARCH), [1, 1, SHIFTS, 1, 1]));
     const den = g.sub(g.sub(g.add(cm, cp), g.add(c0, c0)), g.scalar(TINY));
     const offset = g.clip(g.div(g.sub(cm, cp), g.add(den, den)), g.scalar(-0.5), g.scalar(0.5));
-    const u = g.add(g.sub(g.cast(best, 'float32'), g.scalar(SEARCH)), offset);
+    const u = g.add(at(shiftOf), offset);
     const w = g.relu(c0);
     const sum = (v: Value) => g.reduce('ReduceSum', v, [1, 2, 3, 4], false);
     const raw = g.div(sum(g.mul(w, g.abs(u))), g.add(sum(w), g.scalar(EPS)));

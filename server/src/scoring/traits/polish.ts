@@ -42,7 +42,8 @@ export const polish: TraitAnalyser = {
     const terms: Value[] = INVERTED.map((name) => g.sub(one, ctx.trait(name).score));
     terms.push(g.sub(one, g.max(ctx.trait('overexposure').score, ctx.trait('underexposure').score)));
     terms.push(rampGraph(g, COLOURFUL_RAMP, ctx.trait('oversaturation').raw));
-    const raw = g.mul(g.sum(...terms), g.scalar(1 / TERMS));
+    // Chained Adds, not one Sum: onnxruntime's WebGPU provider has no Sum kernel and would run it on the CPU.
+    const raw = g.mul(terms.reduce((a, b) => g.add(a, b)), g.scalar(1 / TERMS));
     return { raw, score: raw };
   },
   reference(input) {

@@ -111,8 +111,9 @@ export const posterization: TraitAnalyser = {
     const levels = g.clip(patch, g.scalar(0), g.scalar(BINS - 1));
     const index = g.cast(g.reshape(g.add(levels, g.constant([0.5, BINS + 0.5, 2 * BINS + 0.5], [1, 3, 1, 1])), [0, -1]), 'int32');
     const ones = g.node('Expand', [g.scalar(1), g.shape(index)]);
-    const rowShape = g.concat([g.slice(g.shape(patch), [0], [1], [0]), g.int64s([3 * BINS])], 0);
-    const zeros = g.node('ConstantOfShape', [rowShape], { value: attr.tensor({ dtype: 'float32', dims: [1], data: [0] }) });
+    // A [N, 768] row of zeros made from the patch itself: ConstantOfShape would need the batch size computed on the
+    // CPU (onnxruntime's WebGPU provider places such shape arithmetic there, and copies the zeros back up).
+    const zeros = g.mul(g.slice(g.reshape(patch, [0, -1]), [0], [3 * BINS], [1]), g.scalar(0));
     const counts = g.node('ScatterElements', [zeros, index, ones], { axis: attr.int(1), reduction: attr.string('add') });
     const h = g.reshape(counts, [0, 3, BINS]);
 
