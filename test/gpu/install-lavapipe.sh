@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Mesa's software Vulkan driver (lavapipe) so that onnxruntime's WebGPU provider finds an adapter on a
-# machine without a GPU, and test/unit/webgpu-traits.test.ts checks the trait graph on WebGPU (placement, scores).
+# machine without a GPU, and test/unit/gpu-traits.test.ts checks the trait graph on WebGPU (placement, scores).
 # Dawn, WebGPU's engine in onnxruntime, refuses the lavapipe of Mesa 22 (Debian 12's own: it lacks dynamic indexing
 # of uniform arrays) and accepts Mesa 23 and later, which Debian 12 has in bookworm-backports.
 # Without root or apt it says so and changes nothing: the WebGPU tests then skip with the reason.

@@ -1,7 +1,8 @@
-// The trait graph on onnxruntime's WebGPU provider: every node placed on the GPU (none left to the CPU, so no
-// copies between them in the middle of the graph) and the same scores as the CPU provider. Runs wherever WebGPU
-// finds an adapter: a GPU with a Vulkan, D3D12 or Metal driver, or Mesa's software Vulkan driver (lavapipe, Mesa
-// 23 or later; CI installs it with test/gpu/install-lavapipe.sh). Without one, both tests skip and say why.
+// The trait graph on the GPU providers. WebGPU: every node placed on the GPU (none left to the CPU, so no copies
+// between them in the middle of the graph) and the same scores as the CPU provider, wherever WebGPU finds an
+// adapter: a GPU with a Vulkan, D3D12 or Metal driver, or Mesa's software Vulkan driver (lavapipe, Mesa 23 or later;
+// CI installs it with test/gpu/install-lavapipe.sh). CUDA: loads and agrees with the CPU where onnxruntime-node's
+// CUDA binaries are installed. Each test that cannot run here skips and says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -95,4 +96,26 @@ test("'auto' leaves a software WebGPU adapter alone: without a GPU device it run
   await session.release();
   assert.equal(provider, 'cpu');
   assert.match(lines.join('\n'), /^traits: running on cpu \(.*webgpu unavailable: no GPU device/);
+});
+
+test('where onnxruntime-node has its CUDA binaries, the trait graph loads on CUDA and agrees with the CPU', async (t) => {
+  // They come from onnxruntime-node's optional download (ONNXRUNTIME_NODE_INSTALL=cuda12 npm install, on a
+  // connected Linux x64 machine with CUDA 12 and cuDNN 9), which this project's own install skips.
+  const bin = path.join(path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [REPO] })), 'bin/napi-v6', process.platform, process.arch);
+  const cudaProvider = ['libonnxruntime_providers_cuda.so', 'onnxruntime_providers_cuda.dll'].find((f) => fs.existsSync(path.join(bin, f)));
+  if (!cudaProvider) return t.skip(`onnxruntime-node's CUDA binaries are not installed (${path.relative(REPO, bin)})`);
+  const images = await Promise.all(PHOTOS.map((p) => decodeImage(photoPath(p))));
+  const run = async (provider: 'cpu' | 'cuda') => {
+    const scorer = await TraitScorer.open({ analysers: TRAIT_ANALYSERS, resolve: traitAnalyser, provider });
+    try {
+      assert.equal(scorer.provider, provider);
+      return await scorer.scoreBatch(images);
+    } finally {
+      await scorer.close();
+    }
+  };
+  const [gpu, cpu] = [await run('cuda'), await run('cpu')];
+  cpu.forEach((c, i) => {
+    for (const [name, v] of Object.entries(c.traits)) assert.ok(Math.abs(v - gpu[i].traits[name as keyof typeof c.traits]) < 1e-3, `${name} on ${PHOTOS[i]}`);
+  });
 });
