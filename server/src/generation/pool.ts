@@ -4,7 +4,8 @@
 //
 // - Requests wait in one line, first come first served, and each goes to the endpoint with the most free slots
 //   (its `concurrency` less the requests it has in flight; ties to the one least loaded for its size, then the one
-//   written first). A concurrency-2 endpoint so takes about twice the work of a concurrency-1 one.
+//   sent a request longest ago, so processes that each keep fewer requests in flight than the pool holds still use
+//   every endpoint). A concurrency-2 endpoint so takes about twice the work of a concurrency-1 one.
 // - A failure that is the server's (GenerationError.serverFault: refused, dropped, timed out, 429, 5xx, an answer
 //   that is not its protocol) takes the endpoint out of rotation for OUT_MS, doubling up to MAX_OUT_MS with each
 //   failure in a row; then one request probes it, and success puts it back. The failed request moves to another
@@ -66,6 +67,8 @@ interface State<C> extends PoolEndpoint<C> {
   /** Failures in a row: 1 when taken out, one more per failed probe. */
   strikes: number;
   probing: boolean;
+  /** When it was last sent a request, as a count of dispatches. */
+  lastSent: number;
   lastReason: string;
   images: number;
   failures: number;
@@ -84,6 +87,7 @@ export class EndpointPool<C> {
   private readonly endpoints: State<C>[];
   private readonly waiting: Waiter<C>[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private dispatched = 0;
   private readonly outMs: number;
   private readonly maxOutMs: number;
 
@@ -100,6 +104,7 @@ export class EndpointPool<C> {
       retryAt: 0,
       strikes: 0,
       probing: false,
+      lastSent: 0,
       lastReason: '',
       images: 0,
       failures: 0,
@@ -199,6 +204,7 @@ export class EndpointPool<C> {
       }
       const probe = endpoint!.outSince !== undefined;
       endpoint!.active++;
+      endpoint!.lastSent = ++this.dispatched;
       if (probe) endpoint!.probing = true;
       w.start(endpoint!, probe);
     }
@@ -210,9 +216,7 @@ export class EndpointPool<C> {
     let best: State<C> | undefined;
     for (const e of this.endpoints) {
       if (w.failed.has(e) || e.outSince !== undefined || e.active >= e.concurrency) continue;
-      const free = e.concurrency - e.active;
-      const bestFree = best ? best.concurrency - best.active : -1;
-      if (free > bestFree || (free === bestFree && e.active / e.concurrency < best!.active / best!.concurrency)) best = e;
+      if (!best || better(e, best)) best = e;
     }
     return best ?? this.endpoints.find((e) => !w.failed.has(e) && this.probeDue(e, now));
   }
@@ -260,4 +264,13 @@ export class EndpointPool<C> {
     if (due.length === 0) return;
     this.timer = setTimeout(() => this.dispatch(), Math.min(...due) - now + 1);
   }
+}
+
+/** More free slots; then less loaded for its size; then sent a request longer ago. */
+function better<C>(a: State<C>, b: State<C>): boolean {
+  const free = a.concurrency - a.active - (b.concurrency - b.active);
+  if (free !== 0) return free > 0;
+  const load = a.active / a.concurrency - b.active / b.concurrency;
+  if (load !== 0) return load < 0;
+  return a.lastSent < b.lastSent;
 }
