@@ -9,6 +9,7 @@ import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
+import type { EndpointFigures } from '../generation/pool';
 import { redactSecrets } from '../generation/redact';
 import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
 import type { MeasureSpec } from '../language/resolved';
@@ -111,6 +112,7 @@ class Run {
     const results: TestResult[] = [];
     this.emit({ type: 'run-started', tests: this.plans.length, images: this.totalImages });
     let complete = true;
+    let endpoints: EndpointFigures[] = [];
     try {
       for (const plan of this.plans) {
         if (this.options.signal?.aborted) {
@@ -126,6 +128,7 @@ class Run {
         this.emit({ type: 'test-finished', result, done: results.length, total: this.plans.length });
       }
     } finally {
+      endpoints = this.endpointFigures();
       await this.close();
     }
     const result: RunResult = {
@@ -135,9 +138,18 @@ class Run {
       tests: results,
       summary: summarise(results, Date.now() - this.started),
       timings: { generateMs: Math.round(this.generateMs), scoreMs: Math.round(this.scoreMs) },
+      ...(endpoints.length > 0 ? { endpoints } : {}),
     };
     this.emit({ type: 'run-finished', result });
     return result;
+  }
+
+  /** Per endpoint of each server generator that sent a request, what it did. */
+  private endpointFigures(): EndpointFigures[] {
+    return [...this.generators.values()].flatMap((g) => {
+      const figures = g.endpointFigures?.() ?? [];
+      return figures.some((f) => f.images + f.failures > 0) ? figures : [];
+    });
   }
 
   private async close(): Promise<void> {

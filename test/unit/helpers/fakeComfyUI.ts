@@ -96,7 +96,7 @@ export class FakeComfyUI extends EventEmitter {
   readonly interrupts: Array<{ promptId: string | undefined; interrupted: string | undefined }> = [];
   readonly deleted: string[] = [];
   previewsSent = 0;
-  /** Output images served by GET /view: the images a client received from this server. */
+  /** Output images GET /view sent in full: the images a client received from this server. */
   outputsServed = 0;
   /** Prompts queued or running at once, and the most there ever were. */
   outstanding = 0;
@@ -301,8 +301,9 @@ export class FakeComfyUI extends EventEmitter {
     const bytes = this.files.get(`${type}/${subfolder}/${filename}`);
     if (!bytes) return send(res, 404, 'text/plain', '404: Not Found');
     res.writeHead(200, { 'content-type': 'image/png', 'content-disposition': `filename="${filename}"`, 'content-length': String(bytes.length) });
+    // Counted once the bytes are handed to the connection, not when asked for: a kill before that delivers nothing.
+    if (type === 'output') res.once('finish', () => this.outputsServed++);
     res.end(bytes);
-    if (type === 'output') this.outputsServed++;
   }
 
   private async upload(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
