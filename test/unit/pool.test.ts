@@ -189,6 +189,33 @@ test('every endpoint down: each request fails with every endpoint named, soon, a
   assert.match(t.reasons[0], /^generator 'pool' failed for seed [123] \(prompt image\): comfyui: (every endpoint failed|all 3 endpoints are down)/);
 });
 
+test('a run keeps the whole pool busy: unless told otherwise it makes as many images at once as the pool can', async () => {
+  const servers = await comfyServers(3);
+  try {
+    for (const s of servers) s.stepDelayMs = 40;
+    let most = 0;
+    for (const s of servers) s.on('sent', () => (most = Math.max(most, servers.reduce((n, x) => n + x.outstanding, 0))));
+    const ws = fs.mkdtempSync(path.join(dir, 'busy-'));
+    fs.copyFileSync(EXAMPLE, path.join(ws, 'sdxl.json'));
+    const urlLines = `  url ${servers[0].url} concurrency 2\n  url ${servers[1].url}\n  url ${servers[2].url}\n`;
+    fs.writeFileSync(path.join(ws, 'spec.wabi'), `generator pool\n  kind comfyui\n  workflow sdxl.json\n${urlLines}test "busy"\n  generator pool\n  prompt a cow\n  seeds 1..8\n  size 64x64\n  steps 5\n  expect grain < 0.5\n`);
+    const plans = () => planTests(resolveSpec(new SpecWorkspace(nodeHost, { roots: [ws] }).analyze(path.join(ws, 'spec.wabi'))!));
+    const run = async (cache: string, concurrency?: number) => {
+      most = 0;
+      const result = await runTests(plans(), { store: await ResultCache.open(path.join(ws, cache)), env: { env: {} }, provider: 'cpu', concurrency });
+      assert.equal(result.tests[0].verdict, 'pass', result.tests[0].reasons.join('; '));
+      return { most, endpoints: result.endpoints! };
+    };
+    const pooled = await run('cache-a');
+    assert.equal(pooled.most, 4, 'the pool holds 2 + 1 + 1');
+    assert.deepEqual(pooled.endpoints.map((e) => e.endpoint), servers.map((s) => s.url));
+    assert.equal(pooled.endpoints.reduce((n, e) => n + e.images, 0), 8);
+    assert.equal((await run('cache-b', 2)).most, 2, '--concurrency still caps it');
+  } finally {
+    await closeAll(servers);
+  }
+});
+
 test('cancelling stops the work on every endpoint: running prompts interrupted, waiting requests never sent', async () => {
   const servers = await comfyServers(2);
   try {

@@ -23,7 +23,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const args = parseArgs(argv, FLAGS, VALUED);
   const provider = (args.flags.get('--provider') ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`);
-  const concurrency = wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2);
+  // Without --concurrency the runner makes 2 images at once, or as many as the largest generator pool can.
+  const concurrency = args.flags.has('--concurrency') ? wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2) : undefined;
   const batchSize = wholeNumber(args.flags.get('--batch'), '--batch', 8);
   const seeds = args.flags.has('--seeds') ? parseSeedList(String(args.flags.get('--seeds'))) : undefined;
   const generators = args.flags.has('--generator') ? parseGeneratorList(String(args.flags.get('--generator'))) : undefined;

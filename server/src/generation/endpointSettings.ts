@@ -34,3 +34,11 @@ export function endpointLabel(url: string): string {
 export function sharedConcurrency(settings: GeneratorSettings): number {
   return settings.integer('concurrency', generatorKind(settings.kind)?.defaultConcurrency ?? 1);
 }
+
+/** How many images a server generator's endpoints make at once together (one endpoint when it lists none: the
+ *  openai kind's default URL); undefined for the kinds that talk to no server. */
+export function poolCapacity(settings: GeneratorSettings): number | undefined {
+  if (generatorKind(settings.kind)?.defaultConcurrency === undefined) return undefined;
+  const listed = endpointsOf(settings);
+  return listed.length > 0 ? listed.reduce((n, e) => n + e.concurrency, 0) : sharedConcurrency(settings);
+}

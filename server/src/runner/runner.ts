@@ -9,6 +9,7 @@ import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
+import { poolCapacity } from '../generation/endpointSettings';
 import type { EndpointFigures } from '../generation/pool';
 import { redactSecrets } from '../generation/redact';
 import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
@@ -48,7 +49,8 @@ export interface RunOptions {
   readonly store: RunStore;
   readonly env: GeneratorEnvironment;
   readonly provider?: ProviderSetting;
-  /** Images generated at once across the run (each generator also keeps its own limit). */
+  /** Images generated at once across the run (each generator also keeps its own limit). By default 2, or the
+   *  capacity of the largest generator pool the tests use, so that a pool is kept busy. */
   readonly concurrency?: number;
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
@@ -57,6 +59,9 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   readonly log?: (line: string) => void;
 }
+
+/** Images generated at once across a run when neither the caller nor a pool says otherwise. */
+const DEFAULT_CONCURRENCY = 2;
 
 export async function runTests(plans: readonly TestPlan[], options: RunOptions): Promise<RunResult> {
   return new Run(plans, options).execute();
@@ -97,7 +102,7 @@ class Run {
     private readonly plans: readonly TestPlan[],
     private readonly options: RunOptions,
   ) {
-    this.limiter = new Limiter(Math.max(1, options.concurrency ?? 2));
+    this.limiter = new Limiter(Math.max(1, options.concurrency ?? defaultConcurrency(plans)));
     this.judges = new JudgePool({ provider: options.provider, log: options.log });
     // Every queued image and request listens for cancellation on the one signal.
     if (options.signal) setMaxListeners(0, options.signal);
@@ -418,6 +423,12 @@ class Run {
   private judge(def: JudgeDeclaration): Promise<Judge> {
     return this.judges.open(def);
   }
+}
+
+/** 2 images at once, or as many as the largest pool of endpoints among the tests' generators can make. */
+function defaultConcurrency(plans: readonly TestPlan[]): number {
+  const pools = new Set(plans.map((p) => p.generator).filter((g): g is GeneratorDeclaration => g !== undefined));
+  return Math.max(DEFAULT_CONCURRENCY, ...[...pools].map((g) => poolCapacity(generatorSettings(g)) ?? 0));
 }
 
 function aestheticKey(def: JudgeDeclaration): string {
