@@ -58,7 +58,6 @@ export interface EndpointFigures {
 }
 
 interface State<C> extends PoolEndpoint<C> {
-  readonly index: number;
   active: number;
   /** Out of rotation since (epoch ms), or undefined while in rotation. */
   outSince?: number;
@@ -97,9 +96,8 @@ export class EndpointPool<C> {
     options: BackendOptions = {},
   ) {
     if (endpoints.length === 0) throw new GenerationError(backend, 'a pool needs at least one endpoint');
-    this.endpoints = endpoints.map((e, index) => ({
+    this.endpoints = endpoints.map((e) => ({
       ...e,
-      index,
       active: 0,
       retryAt: 0,
       strikes: 0,
