@@ -167,13 +167,29 @@ test('a generator with a kind is offered that kind\'s settings, required ones ma
   assert.deepEqual(labels(items), ['url', 'workflow', 'retries', 'concurrency']);
   assert.deepEqual(shown(items), ['url', 'workflow', 'retries', 'concurrency']);
   const url = item(items, 'url');
-  assert.equal(url.detail, 'required · URL');
+  assert.equal(url.detail, 'required · URL [concurrency N], one line per endpoint');
   assert.equal(
     url.documentation,
-    'Base URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`.\n\n*Setting of the `comfyui` generator kind.*',
+    'Base URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`. Repeat the line for a pool of servers that serve the same models: requests go to the endpoint with the most free capacity, an endpoint that fails (refused, 5xx, timed out) is left out for a while and its requests move to another. `url http://127.0.0.1:8188 concurrency 2` lets one endpoint make 2 images at once.\n\n*Setting of the `comfyui` generator kind.*',
   );
   assert.equal(item(items, 'retries').detail, 'whole number 0..20');
   assert.ok(url.sortText! < item(items, 'retries').sortText!);
+});
+
+test('a pool: url is offered again once present, and after a URL comes its own concurrency', () => {
+  const pool = 'generator mine\n  kind comfyui\n  workflow flows/sdxl.json\n  url http://gpu-1:8188\n';
+  assert.ok(labels(run(HEAD + pool + '  |\n')).includes('url'), 'another endpoint');
+  assert.ok(!labels(run(HEAD + pool + '  |\n')).includes('workflow'));
+  const after = run(HEAD + pool + '  url http://gpu-2:8188 co|\n');
+  assert.deepEqual(labels(after), ['concurrency']);
+  const c = item(after, 'concurrency');
+  assert.equal(c.insertText, 'concurrency ');
+  assert.equal(c.detail, 'whole number 1..64');
+  assert.deepEqual(c.range, r(6, 24, 26));
+  assert.match(c.documentation!, /`url http:\/\/gpu-2:8188 concurrency 2`/);
+  assert.deepEqual(labels(run(HEAD + pool + '  url http://gpu-2:8188 |\n')), ['concurrency']);
+  assert.deepEqual(labels(run(HEAD + pool + '  url http://gpu-2:8188 concurrency |\n')), [], 'a number comes next');
+  assert.deepEqual(labels(run(HEAD + pool + '  url |\n')), ['http://127.0.0.1:8188'], 'before the URL: the default address');
 });
 
 test('required settings sort before optional ones even when the schema lists them later', () => {

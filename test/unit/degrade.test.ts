@@ -3,6 +3,8 @@
 // model's score of that trait (the generator is the faithful oracle, so its strength must mean what the scores say).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { TraitName } from '../../server/src/catalogue/traits';
@@ -116,12 +118,26 @@ test('identity covers kind, version and settings; clutter and polish are skipped
   assert.equal(g.name, 'reference');
   assert.equal(g.identity, `degrade v${DEGRADE_VERSION} strength=1`);
   assert.notEqual(degrade({ strength: '0.5' }).identity, g.identity);
-  assert.match(degrade({ input: 'coffee.jpg' }).identity, /input=.*coffee\.jpg$/);
+  assert.match(degrade({ input: 'coffee.jpg' }).identity, /input=sha256:[0-9a-f]{64}$/);
 
   const out = await g.generate(request({ traits: ['clutter', 'polish', 'grain'], strength: 0.5 }));
   assert.deepEqual(out.info?.applied, ['grain']);
   assert.deepEqual(out.info?.skipped, ['clutter', 'polish']);
   assert.equal(new Set(DEGRADATION_ORDER).size, 15);
+});
+
+test('identity names the default input by its content, not its path: two checkouts share it, another photo does not', () => {
+  const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'wabi-degrade-checkout-')));
+  try {
+    for (const d of dirs) fs.copyFileSync(photo('coffee.jpg'), path.join(d, 'coffee.jpg'));
+    const identity = (d: string) => createDegradeGenerator(settingsFrom('reference', 'degrade', path.join(d, 'spec.wabi'), { input: 'coffee.jpg', strength: '0.5' })).identity;
+    assert.equal(identity(dirs[0]), identity(dirs[1]), 'the same spec and photo in two folders');
+    assert.ok(!identity(dirs[0]).includes(dirs[0]), identity(dirs[0]));
+    fs.copyFileSync(photo('rocket.jpg'), path.join(dirs[1], 'coffee.jpg'));
+    assert.notEqual(identity(dirs[0]), identity(dirs[1]), 'another photo under the same name');
+  } finally {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
 });
 
 // The agreement test runs on every test photograph, and holds each trait on each of them, with one exception: the

@@ -265,6 +265,44 @@ judge j
   assert.equal(ds[1].message, "comfyui generator 'h' needs `workflow`.");
 });
 
+test('a pool: url repeated is no duplicate; each bad line is a located error on the part that is wrong', () => {
+  const ds = analyze(`generator pool
+  kind         comfyui
+  workflow     flows/sdxl.json
+  concurrency  1
+  url          http://gpu-1:8188
+  url          http://gpu-2:8188  concurrency 2
+  url          gpu-3:8188
+  url          http://gpu-4:8188  concurrency 0
+  url          http://gpu-5:8188  concurrency two
+  url          http://gpu-6:8188  x2
+  url          http://gpu-7:8188  concurrency
+  url          HTTP://GPU-1:8188/
+  url          http://gpu-8:8188  concurrency 1 more
+`);
+  assert.deepEqual(where(ds), [
+    'bad-url@7:16',
+    'out-of-range@8:47',
+    'bad-number@9:47',
+    'trailing-text@10:35',
+    'bad-number@11:35',
+    'duplicate-endpoint@12:16',
+    'trailing-text@13:49',
+  ]);
+  const at = (code: string) => ds.find((d) => d.code === code)!;
+  assert.equal(at('bad-url').message, "'gpu-3:8188' is not an http:// or https:// URL.");
+  assert.deepEqual(at('bad-url').range.end, { line: 6, character: 25 }, 'the URL alone is marked');
+  assert.equal(at('out-of-range').message, "'concurrency' must be between 1 and 64; got 0.");
+  assert.match(ds[3].message, /^Unexpected 'x2' after the URL: a `url` line is a URL, then optionally `concurrency N`/);
+  assert.equal(at('duplicate-endpoint').severity, 'warning');
+  assert.match(at('duplicate-endpoint').message, /already an endpoint of 'pool' \(line 5\)/);
+  assert.ok(!ds.some((d) => d.code === 'duplicate-key'), 'url may be repeated');
+  // Every server kind takes a pool; `concurrency` after the URL is range-checked like the generator's own.
+  for (const kind of ['a1111', 'openai\n  model gpt-image-1']) {
+    assert.deepEqual(where(analyze(`generator p\n  kind ${kind}\n  url http://a:1\n  url https://b/v1 concurrency 64\n`)), []);
+  }
+});
+
 test('tags are checked against the paper taxonomy', () => {
   const ds = analyze(HEAD + 'test "t" [clarity_and_focus.film_artifcts, color_and_tone, made_up]\n  prompt p\n');
   assert.deepEqual(where(ds), ['unknown-tag@7:11', 'unknown-tag@7:60']);

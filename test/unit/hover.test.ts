@@ -186,15 +186,35 @@ test('property keys show their doc; generator and judge settings by the block\'s
     '**expect** · test setting · expectation\n\nAn expectation: `MEASURE OP VALUE`, e.g. `grain >= 0.6`, `grain > baseline + 0.3`, `polish < baseline`, `clip("rotten fruit") > clip("fresh fruit")`.',
   );
   const comfy = at('generator g\n  kind comfyui\n  u|rl http://x\n')!;
-  assert.equal(comfy.contents, '**url** · `comfyui` generator setting, required · URL\n\nBase URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`.');
+  assert.equal(comfy.contents, '**url** · `comfyui` generator setting, required · URL [concurrency N], one line per endpoint\n\nBase URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`. Repeat the line for a pool of servers that serve the same models: requests go to the endpoint with the most free capacity, an endpoint that fails (refused, 5xx, timed out) is left out for a while and its requests move to another. `url http://127.0.0.1:8188 concurrency 2` lets one endpoint make 2 images at once.');
   const openai = at('generator g\n  kind openai\n  u|rl http://x\n')!;
-  assert.equal(openai.contents, '**url** · `openai` generator setting · URL\n\nBase URL of the API (default `https://api.openai.com/v1`).');
+  assert.equal(
+    openai.contents,
+    '**url** · `openai` generator setting · URL [concurrency N], one line per endpoint\n\nBase URL of the API (default `https://api.openai.com/v1`). Repeat the line for a pool of servers that serve the same models: requests go to the endpoint with the most free capacity, an endpoint that fails (refused, 5xx, timed out) is left out for a while and its requests move to another. `url https://api.openai.com/v1 concurrency 2` lets one endpoint make 2 images at once.',
+  );
   const judgeSize = at('judge j\n  kind clip\n  si|ze 224\n')!;
   assert.equal(judgeSize.contents, '**size** · `clip` judge setting · whole number 16..4096\n\nSquare input resolution of the image encoder (default 224).');
   const testSize = at(TEST + '  si|ze 512x512\n')!;
   assert.ok(testSize.contents.startsWith('**size** · test setting · WIDTHxHEIGHT\n\nImage size'));
   const defaultsSeeds = at('defaults\n  |seeds 1..4\n')!;
   assert.ok(defaultsSeeds.contents.startsWith('**seeds** · defaults setting · seeds\n\n'));
+});
+
+test('a url line: which endpoint of the pool it is, how many images it makes at once, and the pool\'s capacity', () => {
+  const pool = 'generator big\n  kind comfyui\n  workflow flows/sdxl.json\n  concurrency 2\n  url http://gpu-1:8188\n  url http://gpu-2:8188 concurrency 3\n';
+  const first = at(pool.replace('url http://gpu-1', 'url http://g|pu-1'))!;
+  assert.deepEqual(first.range, r(4, 6, 23));
+  assert.equal(
+    first.contents.split('\n\n')[0],
+    "**http://gpu-1:8188** · endpoint 1 of 2 of the `comfyui` generator `big`, 2 images at once (the generator's `concurrency`).",
+  );
+  assert.match(first.contents, /The pool makes up to 5 images at once\. Each request goes to the endpoint with the most free capacity; an endpoint that fails/);
+  assert.match(first.contents, /A request the server refuses as wrong \(a 4xx such as a bad workflow\) is not retried elsewhere\./);
+  const second = at(pool.replace('concurrency 3', 'concurr|ency 3'))!;
+  assert.match(second.contents, /^\*\*http:\/\/gpu-2:8188\*\* · endpoint 2 of 2 .*, 3 images at once \(its own `concurrency 3`\)\./);
+  const one = at('generator g\n  kind a1111\n  url http://l|ocalhost:7860\n')!;
+  assert.match(one.contents, /^\*\*http:\/\/localhost:7860\*\* · the server of the `a1111` generator `g`, 1 image at once \(the `a1111` default\)\.\n\nAdd more `url` lines to make a pool/);
+  assert.equal(at('generator g\n  kind a1111\n  url loc|alhost:7860\n'), undefined, 'not a URL: the checker says why');
 });
 
 test('the kind key lists the kinds; a setting of a block without a known kind says which kinds have it', () => {

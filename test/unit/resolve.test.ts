@@ -129,7 +129,7 @@ test('generator settings arrive typed by the key schema; a value the schema refu
   const range = analysis.diagnostics.find((d) => d.code === 'out-of-range');
   assert.deepEqual(range && [range.range.start.line, range.range.start.character, range.message], [6, 10, "'retries' must be between 0 and 20; got 25."]);
   const g = spec.tests[0].generator!;
-  assert.deepEqual(g.values, { kind: 'comfyui', url: 'http://127.0.0.1:8188', workflow: path.join(ROOT, 'wf.json'), timeout: 90_000, concurrency: 2 });
+  assert.deepEqual(g.values, { kind: 'comfyui', url: ['http://127.0.0.1:8188'], workflow: path.join(ROOT, 'wf.json'), timeout: 90_000, concurrency: 2 });
 });
 
 test("a judge's encoder is looked up where the judge is declared, not by bare name across the run", () => {

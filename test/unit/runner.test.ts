@@ -173,6 +173,23 @@ test("the baseline is the plain prompt as a user would run it: without the test'
   ]);
 });
 
+test('the same degrade spec in two checkouts shares one cache: the second finds every image the first made', async () => {
+  const store = await ResultCache.open(path.join(dir, '.wabi/cache-checkouts'));
+  const checkouts = [0, 1].map(() => fs.mkdtempSync(path.join(dir, 'checkout-')));
+  const spec = 'generator ref\n  kind degrade\n  input photos/coffee.jpg\n  strength 0.5\ntest "grainy"\n  generator ref\n  prompt grainy\n  seeds 1..2\n  size 128x128\n  expect grain >= 0\n';
+  const results = [];
+  for (const c of checkouts) {
+    fs.mkdirSync(path.join(c, 'photos'));
+    fs.copyFileSync(path.join(PHOTOS, 'coffee.jpg'), path.join(c, 'photos/coffee.jpg'));
+    fs.writeFileSync(path.join(c, 'spec.wabi'), spec);
+    const ws = new SpecWorkspace(nodeHost, { roots: [c] });
+    results.push(await runTests(planTests(resolveSpec(ws.analyze(path.join(c, 'spec.wabi'))!)), { store, env: { env: {} }, provider: 'cpu' }));
+  }
+  assert.deepEqual(results[0].tests[0].images.map((i) => i.cached), [false, false]);
+  assert.deepEqual(results[1].tests[0].images.map((i) => i.cached), [true, true], 'the second checkout made no image again');
+  assert.deepEqual(results[1].tests[0].images.map((i) => i.key), results[0].tests[0].images.map((i) => i.key));
+});
+
 test('a failing images test names the files, not seeds; generated tests carry the texts their images came from', async () => {
   const sub = fs.mkdtempSync(path.join(dir, 'images-'));
   fs.mkdirSync(path.join(sub, 'photos'));

@@ -12,6 +12,9 @@ import type { TestPlan } from '../../server/src/runner/plan';
 import type { RunResult, TestResult } from '../../server/src/runner/results';
 import { blobReport, blobTests } from '../../server/src/runner/reporters/blob';
 import { mergeBlobs, readBlob, MergeError } from '../../server/src/runner/reporters/merge';
+import { htmlReport } from '../../server/src/runner/reporters/html';
+import { jsonReportObject } from '../../server/src/runner/reporters/json';
+import { endpointLines } from '../../server/src/runner/reporters/progress';
 import { assignShards, parseShard, planImages, selectShard } from '../../server/src/runner/shards';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -172,6 +175,46 @@ test('a blob keeps every result exactly (NaN, Infinity, absent scores) with path
   });
   assert.deepEqual(back, expected);
   assert.ok(Object.hasOwn(back.images[0].traits, 'tilt') && Number.isNaN(back.images[0].traits.blur));
+});
+
+test("endpoints' figures travel in blobs and are joined per endpoint: images, failures and pauses summed, the median of every image", async () => {
+  const ws = path.join(os.tmpdir(), 'ws');
+  const figures = (images: number, seconds: number[], failures = 0, outOfRotationMs = 0, endpoint = 'http://gpu-1:8188') => ({
+    generator: 'sdxl',
+    endpoint,
+    concurrency: 2,
+    images,
+    failures,
+    seconds,
+    outOfRotationMs,
+  });
+  const shard = (index: number, positions: number[], endpoints: ReturnType<typeof figures>[]) =>
+    readBlob(blobReport({ ...result(positions.map((p) => testResult(`t${p}`)), { index, total: 2, positions, selected: 2 }), endpoints }, { relativeTo: ws }), `b${index}.json`);
+  const merged = mergeBlobs(
+    [
+      { name: 'b1.json', blob: shard(1, [0], [figures(3, [1, 2, 9]), figures(0, [], 2, 4000, 'http://gpu-2:8188')]) },
+      { name: 'b2.json', blob: shard(2, [1], [figures(2, [3, 4], 1, 500)]) },
+    ],
+    ws,
+  );
+  assert.deepEqual(merged.endpoints, [figures(5, [1, 2, 9, 3, 4], 1, 500), figures(0, [], 2, 4000, 'http://gpu-2:8188')]);
+  const json = jsonReportObject(merged, { relativeTo: ws });
+  assert.deepEqual(json.endpoints, [
+    { generator: 'sdxl', endpoint: 'http://gpu-1:8188', concurrency: 2, images: 5, failures: 1, meanSeconds: 3.8, medianSeconds: 3, outOfRotationMs: 500 },
+    { generator: 'sdxl', endpoint: 'http://gpu-2:8188', concurrency: 2, images: 0, failures: 2, meanSeconds: null, medianSeconds: null, outOfRotationMs: 4000 },
+  ]);
+  assert.deepEqual(endpointLines(merged.endpoints!), [
+    'endpoint sdxl http://gpu-1:8188 (2 at once): 5 images, 1 failure; 3.80s mean, 3.00s median per image; out of rotation 500ms',
+    'endpoint sdxl http://gpu-2:8188 (2 at once): 0 images, 2 failures; out of rotation 4.0s',
+  ]);
+  const html = await htmlReport(merged, { relativeTo: ws });
+  assert.match(html, /<h2 id="endpoints" class="plain">Endpoints<\/h2><p class="meta">[^<]*every shard's joined\.<\/p>/);
+  assert.match(html, /<tr><td>sdxl<\/td><td><code>http:\/\/gpu-1:8188<\/code><\/td><td class="n">2<\/td><td class="n">5<\/td><td class="n">1<\/td><td class="n">3\.80 s<\/td><td class="n">3\.00 s<\/td><td class="n">500ms<\/td><\/tr>/);
+  // A run without server generators has no such section, and a blob without it merges as before.
+  const plain = mergeBlobs([{ name: 'b1.json', blob: shard(1, [0], []) }, { name: 'b2.json', blob: shard(2, [1], []) }], ws);
+  assert.equal(plain.endpoints, undefined);
+  assert.equal(jsonReportObject(plain, { relativeTo: ws }).endpoints, undefined);
+  assert.throws(() => readBlob(JSON.stringify({ ...JSON.parse(blobReport(result([], { index: 1, total: 1, positions: [] }), { relativeTo: ws })), endpoints: [{ endpoint: 1 }] }), 'x.json'), /x\.json: a damaged blob/);
 });
 
 test('merging refuses blobs that do not make one run, naming the files', () => {

@@ -49,6 +49,34 @@ test('a second writer waits for the first one\'s image instead of making it, and
   }
 });
 
+test('a writer that commits and releases between a second writer\'s look and its claim: the second uses the image, not a claim', async () => {
+  const root = tempDir();
+  try {
+    const a = await ResultCache.open(root, { claimPollMs: 10 });
+    const b = await ResultCache.open(root, { claimPollMs: 10 });
+    const mine = await a.claimImage(KEY);
+    // b looks for the entry and finds none; the first writer then commits its image and lets its claim go, just
+    // before b tries to claim the key (two shards on one cache, one finishing as the other starts).
+    const look = b.getImage.bind(b);
+    let once = true;
+    b.getImage = async (key, onDamaged) => {
+      const found = await look(key, onDamaged);
+      if (once) {
+        once = false;
+        await a.putImage(KEY, BYTES, 'png');
+        await mine!.release!();
+      }
+      return found;
+    };
+    const got = await b.claimImage(KEY, { wait: false });
+    assert.equal(got?.entry?.file, a.imagePath(KEY, 'png'), 'the committed image, which no one makes again');
+    assert.equal(got?.release, undefined);
+    assert.ok(!fs.existsSync(claimFile(root)), 'no claim left behind');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a writer whose generation failed releases its claim, and a waiter then makes the image itself', async () => {
   const root = tempDir();
   try {

@@ -19,6 +19,9 @@ export interface DeclaredSetting {
   readonly range: Range;
 }
 
+/** A typed setting: one value, or every value of a key that may be repeated. */
+export type SettingValue = string | number | readonly (string | number)[];
+
 export interface Declaration {
   readonly name: string;
   /** The `kind` setting's value (`comfyui`, `clip`...), '' when not given. */
@@ -32,9 +35,10 @@ export interface Declaration {
 
 export interface GeneratorDeclaration extends Declaration {
   /** The effective settings typed by the kind's key schema: numbers and durations (milliseconds) as numbers, files
-   *  as absolute paths, the rest as text. Keys the schema does not know, and values it refuses, are left out (the
-   *  checker reports them, and a spec with errors does not run). */
-  readonly values: Readonly<Record<string, string | number>>;
+   *  as absolute paths, the rest as text; a key the schema lets repeat (a pool's `url`) as the list of its values in
+   *  the order written. Keys the schema does not know, and values it refuses, are left out (the checker reports
+   *  them, and a spec with errors does not run). */
+  readonly values: Readonly<Record<string, SettingValue>>;
 }
 
 export interface JudgeDeclaration extends Declaration {

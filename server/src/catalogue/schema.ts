@@ -1,5 +1,6 @@
 // What each block may hold: keys, value types and documentation. The parser reads the value shapes, the
 // model validates against the types, completion and hover show the docs. One table, so they never disagree.
+import { CONCURRENCY_RANGE } from './endpoints';
 
 export type ValueType =
   | 'text' // free text to end of line, quoted, or `|` block
@@ -154,16 +155,53 @@ export function fileEntry(spec: KeySpec): 'file' | 'dir' | 'either' {
   return spec.key === 'pairs' ? 'either' : 'file';
 }
 
+const TIMEOUT_SETTING: KeySpec = { key: 'timeout', type: 'duration', doc: 'How long one image may take before the request is abandoned: `90s`, `2m`, `500ms`.' };
+
 const COMMON_GENERATOR_SETTINGS: readonly KeySpec[] = [
-  { key: 'timeout', type: 'duration', doc: 'How long one image may take before the request is abandoned: `90s`, `2m`, `500ms`.' },
+  TIMEOUT_SETTING,
   { key: 'retries', type: 'integer', min: 0, max: 20, doc: 'Retries with backoff on 429, 5xx and dropped connections.' },
   { key: 'concurrency', type: 'integer', min: 1, max: 64, doc: 'How many images this generator makes at once.' },
 ];
+
+/** The settings of the kinds that talk to servers, whose `url` may be repeated to make a pool. */
+const SERVER_SETTINGS: readonly KeySpec[] = [
+  TIMEOUT_SETTING,
+  {
+    key: 'retries',
+    type: 'integer',
+    min: 0,
+    max: 20,
+    doc: 'Retries with backoff on 429, 5xx and dropped connections, on one endpoint; in a pool, a request that still fails there then moves to another endpoint.',
+  },
+  {
+    key: 'concurrency',
+    type: 'integer',
+    min: CONCURRENCY_RANGE.min,
+    max: CONCURRENCY_RANGE.max,
+    doc: 'How many images each endpoint makes at once (a `url` line\'s own `concurrency N` overrides it for that endpoint).',
+  },
+];
+
+/** A server's `url`: one line per endpoint; several make a pool that shares the generator's requests. */
+function urlSetting(example: string, required: boolean, what: string): KeySpec {
+  return {
+    key: 'url',
+    type: 'url',
+    required,
+    repeatable: true,
+    doc:
+      `${what}. Repeat the line for a pool of servers that serve the same models: requests go to the endpoint with the ` +
+      'most free capacity, an endpoint that fails (refused, 5xx, timed out) is left out for a while and its requests move to another. ' +
+      `\`url ${example} concurrency 2\` lets one endpoint make 2 images at once.`,
+  };
+}
 
 export interface KindSpec {
   readonly kind: string;
   readonly doc: string;
   readonly settings: readonly KeySpec[];
+  /** For the kinds that talk to servers: how many images each endpoint makes at once when nothing says. */
+  readonly defaultConcurrency?: number;
 }
 
 const KIND_KEY = (doc: string, type: 'generator-kind' | 'judge-kind'): KeySpec => ({ key: 'kind', type, required: true, doc });
@@ -185,31 +223,36 @@ export const GENERATOR_KINDS: readonly KindSpec[] = [
   {
     kind: 'comfyui',
     doc: 'A ComfyUI server: POST /prompt with an API-format workflow, progress over /ws, results from /history and /view.',
+    // ComfyUI runs one prompt at a time; more at once only wait in its queue.
+    defaultConcurrency: 1,
     settings: [
-      { key: 'url', type: 'url', required: true, doc: 'Base URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`.' },
+      urlSetting('http://127.0.0.1:8188', true, 'Base URL of the ComfyUI server, e.g. `http://127.0.0.1:8188`'),
       { key: 'workflow', type: 'file', required: true, doc: 'API-format workflow JSON with placeholders for prompt, negative, seed, width, height, steps and input image.' },
-      ...COMMON_GENERATOR_SETTINGS,
+      ...SERVER_SETTINGS,
     ],
   },
   {
     kind: 'a1111',
     doc: 'AUTOMATIC1111 / Forge / SD.Next: `/sdapi/v1/txt2img` and `/sdapi/v1/img2img`.',
+    // The web UI runs one generation at a time behind its queue lock; more at once only queue there and time out.
+    defaultConcurrency: 1,
     settings: [
-      { key: 'url', type: 'url', required: true, doc: 'Base URL of the web UI\'s API, e.g. `http://127.0.0.1:7860`.' },
+      urlSetting('http://127.0.0.1:7860', true, 'Base URL of the web UI\'s API, e.g. `http://127.0.0.1:7860`'),
       { key: 'model', type: 'string', doc: 'Checkpoint name to switch to before generating.' },
       { key: 'sampler', type: 'string', doc: 'Sampler name, e.g. `Euler a`, `DPM++ 2M`.' },
-      ...COMMON_GENERATOR_SETTINGS,
+      ...SERVER_SETTINGS,
     ],
   },
   {
     kind: 'openai',
     doc: 'Any OpenAI-compatible Images API: `/v1/images/generations` and `/v1/images/edits` with `b64_json`.',
+    defaultConcurrency: 4,
     settings: [
-      { key: 'url', type: 'url', doc: 'Base URL of the API (default `https://api.openai.com/v1`).' },
+      urlSetting('https://api.openai.com/v1', false, 'Base URL of the API (default `https://api.openai.com/v1`)'),
       { key: 'model', type: 'string', required: true, doc: 'Model name, e.g. `gpt-image-1`.' },
       { key: 'api-key-env', type: 'env', doc: 'Name of the environment variable holding the API key (default `OPENAI_API_KEY`). In the editor the key can also come from secret storage. Never write the key itself in a spec.' },
       { key: 'quality', type: 'enum', values: ['low', 'medium', 'high', 'auto', 'standard', 'hd'], doc: 'Quality setting passed to the API.' },
-      ...COMMON_GENERATOR_SETTINGS,
+      ...SERVER_SETTINGS,
     ],
   },
   {

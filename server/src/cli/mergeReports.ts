@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { displayPath } from '../files/paths';
 import {
+  endpointLines,
   githubAnnotations,
   leaderboard,
   leaderboardLines,
@@ -63,6 +64,7 @@ export async function runMergeReports(argv: readonly string[], out: (line: strin
   }
   if (!args.flags.has('--quiet')) for (const t of result.tests) if (t.verdict !== 'pass') err(testLine(t));
   for (const line of shardLines(result.shards ?? [])) err(line);
+  for (const line of endpointLines(result.endpoints ?? [])) err(line);
   err(summaryLine(result));
   if (reporters.length > 0) {
     const written = await writeReports(result, reporters, outDir, { relativeTo: cwd });

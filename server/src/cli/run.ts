@@ -10,7 +10,7 @@ import { displayPath } from '../files/paths';
 import { resolveCacheRoot } from '../runner/resultCache';
 import { parseShard } from '../runner/shards';
 import type { ShardOfRun, ShardSpec } from '../runner/results';
-import { createProgressReporter, githubAnnotations, leaderboard, leaderboardLines, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
+import { createProgressReporter, endpointLines, githubAnnotations, leaderboard, leaderboardLines, parseReporters, summaryLine, writeReports, type ReporterName } from '../runner/reporters/index';
 import { PROVIDER_SETTINGS, type ProviderSetting } from '../catalogue/providers';
 import { UsageError, parseArgs } from './args';
 import { formatDiagnostic } from './check';
@@ -23,7 +23,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   const args = parseArgs(argv, FLAGS, VALUED);
   const provider = (args.flags.get('--provider') ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`);
-  const concurrency = wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2);
+  // Without --concurrency the runner makes 2 images at once, or as many as the largest generator pool can.
+  const concurrency = args.flags.has('--concurrency') ? wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2) : undefined;
   const batchSize = wholeNumber(args.flags.get('--batch'), '--batch', 8);
   const seeds = args.flags.has('--seeds') ? parseSeedList(String(args.flags.get('--seeds'))) : undefined;
   const generators = args.flags.has('--generator') ? parseGeneratorList(String(args.flags.get('--generator'))) : undefined;
@@ -94,6 +95,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     if (outcome.status === 'cancelled') return 1;
     const result = outcome.result;
     if (result.shard && result.shard.total > 1) err(shardLine(result.shard));
+    for (const line of endpointLines(result.endpoints ?? [])) err(line);
     // A shard that writes a blob leaves the annotations to `wabi merge-reports`, which would repeat them.
     if (process.env.GITHUB_ACTIONS === 'true' && !reporters.includes('blob')) {
       for (const line of githubAnnotations(result, { relativeTo: process.env.GITHUB_WORKSPACE ?? cwd })) out(line);

@@ -12,18 +12,13 @@
 import * as path from 'node:path';
 import { decodeBase64Image, describeBytes, readInputImage } from './files';
 import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { endpointLabel, endpointsOf, sharedConcurrency } from './endpointSettings';
 import { parseJson, redact, request, type RetryPolicy } from './http';
-import { Limiter } from './limiter';
+import { EndpointPool, type BackendOptions } from './pool';
 import { urlSecrets } from './redact';
 import type { GeneratorSettings } from './settings';
 
 const BACKEND = 'a1111';
-
-/** Knobs tests turn down; a spec cannot set them. */
-export interface BackendOptions {
-  readonly backoffMs?: number;
-  readonly maxBackoffMs?: number;
-}
 
 interface Endpoint {
   readonly base: string;
@@ -38,21 +33,53 @@ interface SdModel {
   filename?: string;
 }
 
-export function createA1111Generator(settings: GeneratorSettings, options: BackendOptions = {}): Generator {
-  const url = settings.text('url') ?? '';
-  const model = settings.text('model') || undefined;
-  const sampler = settings.text('sampler') || undefined;
-  const policy: RetryPolicy = {
-    timeoutMs: settings.duration('timeout', 300_000),
-    retries: settings.integer('retries', 2),
-    backoffMs: options.backoffMs,
-    maxBackoffMs: options.maxBackoffMs,
-  };
-  // The web UI runs one generation at a time behind its queue lock; more at once only queue there and time out.
-  const limiter = new Limiter(settings.integer('concurrency', 1));
-  let checkpoint: Promise<void> | undefined;
+/** What every endpoint of the generator sends: the checkpoint, the sampler and the retry policy. */
+interface WebUIOptions {
+  readonly model: string | undefined;
+  readonly sampler: string | undefined;
+  readonly policy: RetryPolicy;
+}
 
-  const endpoint = (): Endpoint => {
+export function createA1111Generator(settings: GeneratorSettings, options: BackendOptions = {}): Generator {
+  const shared: WebUIOptions = {
+    model: settings.text('model') || undefined,
+    sampler: settings.text('sampler') || undefined,
+    policy: { timeoutMs: settings.duration('timeout', 300_000), retries: settings.integer('retries', 2), backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs },
+  };
+  const listed = endpointsOf(settings);
+  const urls = listed.length > 0 ? listed : [{ url: '', concurrency: sharedConcurrency(settings) }];
+  const pool = new EndpointPool(
+    BACKEND,
+    urls.map((e) => ({ label: endpointLabel(e.url), concurrency: e.concurrency, client: new WebUI(e.url, shared) })),
+    options,
+  );
+  const secrets = urls.flatMap((e) => urlSecrets(e.url));
+  const { model, sampler } = shared;
+  return {
+    name: settings.name,
+    kind: 'a1111',
+    // A pool's endpoints serve the same checkpoints: its images are cached whichever made them.
+    identity: `a1111:${pool.size === 1 ? safeUrl(urls[0].url) : 'pool'} model=${model ?? ''} sampler=${sampler ?? ''}`,
+    generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
+      // The request layer masks what it sent; this also covers errors made here from an answer's text, and the
+      // pool's messages, which name every endpoint's failure.
+      return pool.run((webUI, s) => webUI.generate(req, s), signal).catch((e: unknown) => Promise.reject(withoutSecrets(asBackendError(e), secrets, BACKEND)));
+    },
+    endpointFigures: () => pool.figures(settings.name),
+  };
+}
+
+/** One web UI server: its address and credentials, and whether it has the checkpoint. */
+class WebUI {
+  private checkpoint: Promise<void> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly shared: WebUIOptions,
+  ) {}
+
+  private endpoint(): Endpoint {
+    const url = this.url;
     if (!url) throw new GenerationError(BACKEND, 'no `url`: give the base URL of the web UI, e.g. http://127.0.0.1:7860');
     let u: URL | undefined;
     try {
@@ -71,14 +98,13 @@ export function createA1111Generator(settings: GeneratorSettings, options: Backe
       u.password = '';
     }
     return { base: u.toString().replace(/\/+$/, ''), headers };
-  };
+  }
 
-  const verifyCheckpoint = async (ep: Endpoint): Promise<void> => {
-    if (!model) return;
+  private async verifyCheckpoint(ep: Endpoint, model: string): Promise<void> {
     const listUrl = `${ep.base}/sdapi/v1/sd-models`;
     let res;
     try {
-      res = await request(BACKEND, listUrl, { method: 'GET', headers: ep.headers }, policy);
+      res = await request(BACKEND, listUrl, { method: 'GET', headers: ep.headers }, this.shared.policy);
     } catch (e) {
       // A fork without the listing cannot be checked; anything else (down, 401...) is the real error.
       if (e instanceof GenerationError && e.status === 404) return;
@@ -93,24 +119,30 @@ export function createA1111Generator(settings: GeneratorSettings, options: Backe
           .slice(0, 12)
           .map((n) => JSON.stringify(n))
           .join(', ') + (names.length > 12 ? `, and ${names.length - 12} more` : '');
+      // This server lacks what another of a pool may have: its fault, not the request's.
       throw new GenerationError(
         BACKEND,
         `the server has no checkpoint ${JSON.stringify(model)} (the web UI would silently use the loaded model instead); ${names.length ? `it has ${shown}` : 'it lists none'}`,
+        false,
+        undefined,
+        undefined,
+        true,
       );
     }
-  };
+  }
 
-  const generateOnce = async (req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> => {
+  async generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
     if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
-    const ep = endpoint();
+    const { model, sampler, policy } = this.shared;
+    const ep = this.endpoint();
     if (model) {
       // One check shared by concurrent callers, so no caller's cancellation cancels it for the others; a failed
       // check is asked again next time (the server may have been down, or been given the model since).
-      checkpoint ??= verifyCheckpoint(ep).catch((e: unknown) => {
-        checkpoint = undefined;
+      this.checkpoint ??= this.verifyCheckpoint(ep, model).catch((e: unknown) => {
+        this.checkpoint = undefined;
         throw e;
       });
-      await untilAborted(checkpoint, signal);
+      await untilAborted(this.checkpoint, signal);
     }
     const img2img = req.input !== undefined;
     const body: Record<string, unknown> = {
@@ -133,37 +165,22 @@ export function createA1111Generator(settings: GeneratorSettings, options: Backe
       body.denoising_strength = req.strength ?? 0.75;
     }
     const target = `${ep.base}/sdapi/v1/${img2img ? 'img2img' : 'txt2img'}`;
-    const res = await request(
-      BACKEND,
-      target,
-      { method: 'POST', headers: { ...ep.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) },
-      policy,
-      signal,
-    );
+    const init = { method: 'POST', headers: { ...ep.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const res = await request(BACKEND, target, init, policy, signal);
     const where = `POST ${redact(target)}`;
     const answer = parseJson<{ images?: unknown; info?: unknown }>(BACKEND, `${where} answer`, res.body);
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.images)) {
-      throw new GenerationError(BACKEND, `${where} answered without an \`images\` list: ${describeBytes(res.body)}`);
+      throw new GenerationError(BACKEND, `${where} answered without an \`images\` list: ${describeBytes(res.body)}`, false, undefined, undefined, true);
     }
-    if (answer.images.length === 0) throw new GenerationError(BACKEND, `${where} answered with no images`);
+    if (answer.images.length === 0) throw new GenerationError(BACKEND, `${where} answered with no images`, false, undefined, undefined, true);
     const bytes = decodeBase64Image(BACKEND, `images[0] from ${where}`, answer.images[0]);
     return { bytes, info: parseInfo(answer.info) };
-  };
-
-  return {
-    name: settings.name,
-    kind: 'a1111',
-    identity: `a1111:${safeUrl(url)} model=${model ?? ''} sampler=${sampler ?? ''}`,
-    generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
-      // The request layer masks what it sent; this also covers errors made here from an answer's text.
-      return limiter.run(() => generateOnce(req, signal).catch((e: unknown) => Promise.reject(withoutSecrets(asBackendError(e), urlSecrets(url), BACKEND))));
-    },
-  };
+  }
 }
 
 /** Errors from the shared HTTP layer that name no backend (a cancelled backoff) get this one's name. */
 function asBackendError(e: unknown): GenerationError {
-  if (e instanceof GenerationError) return e.backend === BACKEND ? e : new GenerationError(BACKEND, e.reason, e.retryable, e.status);
+  if (e instanceof GenerationError) return e.backend === BACKEND ? e : new GenerationError(BACKEND, e.reason, e.retryable, e.status, e.body, e.serverFault);
   return new GenerationError(BACKEND, e instanceof Error ? e.message : String(e));
 }
 

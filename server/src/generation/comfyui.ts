@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import { GenerationError, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { parseJson, redact, request, type RetryPolicy } from './http';
-import { Limiter } from './limiter';
+import { EndpointPool, type BackendOptions } from './pool';
+import { endpointLabel, endpointsOf } from './endpointSettings';
 import type { GeneratorSettings } from './settings';
 
 export interface WorkflowNode {
@@ -54,6 +55,9 @@ const DEFAULT_RETRIES = 2;
 const POLL_FAST_MS = 250;
 const POLL_MAX_MS = 1000;
 const POLL_SAFETY_MS = 5000;
+/** Polls of /history in a row that find the server unreachable, each after its own retries, before a prompt is
+ *  given up for lost. */
+const UNREACHABLE_POLLS = 2;
 /** Cancelling a prompt on the server after a timeout or an abort is best effort and quick. */
 const CLEANUP_TIMEOUT_MS = 5000;
 
@@ -217,52 +221,58 @@ const fail = (reason: string, retryable = false, status?: number) => new Generat
 /** The generator block's settings as plain values, read in this one place so the settings API can change here alone. */
 interface ComfyUISettings {
   readonly name: string;
-  readonly url: string | undefined;
+  /** One per `url` line, each with its concurrency. */
+  readonly endpoints: ReadonlyArray<{ readonly url: string; readonly concurrency: number }>;
   /** Absolute path of the workflow file. */
   readonly workflow: string | undefined;
   readonly timeoutMs: number;
   readonly retries: number;
-  readonly concurrency: number;
 }
 
 function readSettings(settings: GeneratorSettings): ComfyUISettings {
   return {
     name: settings.name,
-    url: settings.text('url'),
+    endpoints: endpointsOf(settings),
     workflow: settings.file('workflow'),
     timeoutMs: settings.duration('timeout', DEFAULT_TIMEOUT_MS),
     retries: settings.integer('retries', DEFAULT_RETRIES),
-    concurrency: settings.integer('concurrency', 1),
   };
 }
 
-export function createComfyUIGenerator(settings: GeneratorSettings): Generator {
+export function createComfyUIGenerator(settings: GeneratorSettings, options: BackendOptions = {}): Generator {
   const s = readSettings(settings);
-  const { base, wsBase } = endpoints(s.url);
+  if (s.endpoints.length === 0) throw fail('the `url` setting is required (the address ComfyUI listens on, e.g. http://127.0.0.1:8188)');
+  const bases = s.endpoints.map((e) => ({ ...endpoints(e.url), concurrency: e.concurrency }));
   if (!s.workflow) throw fail('the `workflow` setting is required (an API-format workflow JSON file)');
   const loaded = loadWorkflow(s.workflow, BACKEND);
-  const client = new ComfyUIClient(base, wsBase, s.workflow, loaded, { timeoutMs: s.timeoutMs, retries: s.retries });
-  const limiter = new Limiter(s.concurrency);
-
+  const policy: RetryPolicy = { timeoutMs: s.timeoutMs, retries: s.retries, backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs };
+  const clients = bases.map((b) => new ComfyUIClient(b.base, b.wsBase, s.workflow!, loaded, policy));
+  const pool = new EndpointPool(
+    BACKEND,
+    bases.map((b, i) => ({ label: endpointLabel(b.base), concurrency: b.concurrency, client: clients[i] })),
+    options,
+  );
+  const workflowHash = createHash('sha256').update(loaded.canonical).digest('hex');
   return {
     name: s.name,
     kind: 'comfyui',
-    identity: `comfyui:${redact(base).replace(/\/+$/, '')}:${createHash('sha256').update(loaded.canonical).digest('hex')}`,
+    // A pool's endpoints serve the same models, so its images are the same wherever they are made, and keep their
+    // cache entries as endpoints come and go; one server's images are cached under its address.
+    identity: pool.size === 1 ? `comfyui:${redact(bases[0].base).replace(/\/+$/, '')}:${workflowHash}` : `comfyui:pool:${workflowHash}`,
     generate(req, outer) {
-      // An abort while waiting for a concurrency slot rejects at once; once running, the client stops promptly and
-      // cancels the prompt on the server before it rejects.
-      const signal = outer ?? new AbortController().signal;
-      return limiter.run(() => client.generate(req, signal), signal, () => fail('cancelled'));
+      // An abort while waiting for a slot rejects at once; once running, the client stops promptly and cancels the
+      // prompt on its server before it rejects.
+      return pool.run((client, signal) => client.generate(req, signal), outer);
     },
+    endpointFigures: () => pool.figures(s.name),
     async close() {
-      client.close();
+      for (const c of clients) c.close();
     },
   };
 }
 
-/** The HTTP base and the WebSocket base of the `url` setting. */
-function endpoints(rawUrl: string | undefined): { base: string; wsBase: string } {
-  if (!rawUrl) throw fail('the `url` setting is required (the address ComfyUI listens on, e.g. http://127.0.0.1:8188)');
+/** The HTTP base and the WebSocket base of a `url` line. */
+function endpoints(rawUrl: string): { base: string; wsBase: string } {
   let parsed: URL;
   try {
     parsed = new URL(rawUrl);
@@ -429,8 +439,13 @@ class ComfyUIClient {
         else resolve(entry);
       };
       const deadline = setTimeout(() => {
-        finish(fail(`timed out after ${timeoutMs} ms waiting for prompt ${promptId} (${progress.describe()}); raise the generator's \`timeout\` for slow workflows or a busy queue`));
+        const why = `timed out after ${timeoutMs} ms waiting for prompt ${promptId} (${progress.describe()}); raise the generator's \`timeout\` for slow workflows or a busy queue`;
+        // The server's fault as far as a pool is concerned: another may be free, or alive.
+        finish(new GenerationError(BACKEND, why, false, undefined, undefined, true));
       }, timeoutMs);
+      // Polls in a row that could not reach the server while the socket was down too: it is gone (killed,
+      // restarted, unplugged), and the prompt with it, since ComfyUI keeps its queue in memory.
+      let unreachable = 0;
       const onAbort = () => finish(fail('cancelled'));
       signal.addEventListener('abort', onAbort, { once: true });
 
@@ -452,6 +467,7 @@ class ComfyUIClient {
         if (settled) return;
         try {
           const entry = await this.getHistory(promptId, stop.signal);
+          unreachable = 0;
           if (settled) return;
           if (entry) {
             const error = historyError(entry, workflow);
@@ -463,6 +479,10 @@ class ComfyUIClient {
           // A failed poll is retried on the next tick until the deadline; a malformed answer likewise.
           if (settled) return;
           progress.lastPollError = e instanceof GenerationError ? e.reason : String(e);
+          if (e instanceof GenerationError && e.serverFault && e.status === undefined && !socket.open && ++unreachable >= UNREACHABLE_POLLS) {
+            const why = `the server stopped answering while prompt ${promptId} was ${progress.started ? 'running' : 'queued'}: ${e.reason}`;
+            return finish(new GenerationError(BACKEND, why, false, undefined, undefined, true));
+          }
         }
         if (socket.open) schedulePoll(POLL_SAFETY_MS);
         else {
@@ -519,7 +539,9 @@ class ComfyUIClient {
     if (!imageFormat(res.body)) {
       const type = res.headers.get('content-type') ?? 'no content type';
       const excerpt = res.body.toString('utf8', 0, 60).replace(/[^\x20-\x7e]+/g, ' ').trim();
-      throw fail(`GET /view for ${image.filename} returned a non-image payload (${type}, ${res.body.length} bytes${excerpt ? `: "${excerpt}"` : ''})`);
+      // A proxy's error page where the image should be: the server's fault, not the request's.
+      const why = `GET /view for ${image.filename} returned a non-image payload (${type}, ${res.body.length} bytes${excerpt ? `: "${excerpt}"` : ''})`;
+      throw new GenerationError(BACKEND, why, false, undefined, undefined, true);
     }
     return { image, bytes: res.body };
   }

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BackendOptions } from './a1111';
+import type { BackendOptions } from './pool';
 import { describeBytes, imageFormat } from './files';
 import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
 import { Limiter } from './limiter';

@@ -8,6 +8,7 @@
 // and keeps the input's aspect. With no degradable traits (a baseline prompt) that fitted input is the output.
 // The same input, traits, strength and seed give byte-identical PNG bytes; different seeds change the seeded parts
 // (grain, tilt direction).
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
 import type { GeneratedImage, GenerationRequest, Generator } from './generator';
@@ -24,8 +25,9 @@ const BACKEND = 'degrade';
 export function createDegradeGenerator(settings: GeneratorSettings): Generator {
   const defaultStrength = settings.number('strength', 1);
   const defaultInput = settings.file('input');
-  // The input image's content is hashed into the cache key by the runner; the identity covers the settings only.
-  const identity = `degrade v${DEGRADE_VERSION} strength=${defaultStrength}${defaultInput ? ` input=${defaultInput}` : ''}`;
+  // A test's own input is hashed into the cache key by the runner. The default input is named here by its content,
+  // never its path: the same spec and photo in another checkout or on another machine must find the same images.
+  const identity = `degrade v${DEGRADE_VERSION} strength=${defaultStrength}${defaultInput ? ` input=${contentName(defaultInput)}` : ''}`;
   return {
     name: settings.name,
     kind: 'degrade',
@@ -54,6 +56,16 @@ export function createDegradeGenerator(settings: GeneratorSettings): Generator {
       };
     },
   };
+}
+
+/** `sha256:<hex>` of a file's bytes; `unreadable` when it cannot be read (generating then fails, saying why, so no
+ *  image is ever stored under that name). */
+function contentName(file: string): string {
+  try {
+    return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+  } catch {
+    return 'unreadable';
+  }
 }
 
 /** Decodes `file` to 8-bit sRGB (EXIF orientation applied, alpha flattened onto white), scaled to cover

@@ -1,6 +1,7 @@
 // The contract every generation backend meets. A generator makes images and never judges them; the runner
 // (which knows tests, seeds and expectations) adds that context to errors and decides what to cache.
 import type { TraitName } from '../catalogue/traits';
+import type { EndpointFigures } from './pool';
 import { redactSecrets } from './redact';
 
 export interface GenerationRequest {
@@ -34,11 +35,19 @@ export interface Generator {
    *  runs: part of the cache key. Never includes secrets. */
   readonly identity: string;
   generate(request: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage>;
+  /** For the kinds that send requests to servers: what each endpoint did so far. */
+  endpointFigures?(): EndpointFigures[];
   close?(): Promise<void>;
 }
 
 /** A generation that failed, saying which backend and why, and whether trying again may help. Its reason and body
- *  pass through redactSecrets, so no credential in them reaches a message, a log or a report. */
+ *  pass through redactSecrets, so no credential in them reaches a message, a log or a report.
+ *
+ *  `serverFault` says the failure lies with the server that was asked, not with the request: it could not be
+ *  reached, dropped the connection, timed out, was overloaded (429) or failed (5xx), or answered with something
+ *  that is not its protocol. Another server of a pool may well succeed (generation/pool.ts). A request's own fault
+ *  (a 400 for a bad workflow, a missing input, an error a node raised) would fail on every server alike. By default
+ *  a failure worth retrying on the same server is a server fault. */
 export class GenerationError extends Error {
   readonly reason: string;
   /** The body of an HTTP error answer (up to 64 KiB), for backends whose servers explain errors there. */
@@ -50,6 +59,7 @@ export class GenerationError extends Error {
     readonly retryable = false,
     readonly status?: number,
     body?: string,
+    readonly serverFault = retryable,
   ) {
     const safe = redactSecrets(reason);
     super(`${backend}: ${safe}`);
@@ -65,7 +75,7 @@ export function withoutSecrets(e: unknown, known: readonly string[], backend: st
   if (e instanceof GenerationError) {
     const reason = redactSecrets(e.reason, known);
     const body = e.body === undefined ? undefined : redactSecrets(e.body, known);
-    return reason === e.reason && body === e.body ? e : new GenerationError(e.backend, reason, e.retryable, e.status, body);
+    return reason === e.reason && body === e.body ? e : new GenerationError(e.backend, reason, e.retryable, e.status, body, e.serverFault);
   }
   return new GenerationError(backend, redactSecrets(e instanceof Error ? e.message : String(e), known));
 }

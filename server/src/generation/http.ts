@@ -49,6 +49,8 @@ async function withRetries(backend: string, url: string, init: RequestInit, poli
         RETRYABLE_STATUS.has(res.status),
         res.status,
         res.body.toString('utf8', 0, Math.min(res.body.length, 65_536)),
+        // Any 5xx is the server's: another server may answer (501 too, where one lacks what another has).
+        RETRYABLE_STATUS.has(res.status) || res.status >= 500,
       );
       if (!error.retryable) throw error;
       last = error;
@@ -59,7 +61,8 @@ async function withRetries(backend: string, url: string, init: RequestInit, poli
       if (attempt < attempts) await sleep(backend, backoff(policy, attempt, null), signal);
     }
   }
-  throw new GenerationError(backend, `${last?.reason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, false, last?.status, last?.body);
+  // Out of retries: not worth trying again here, but still the server's fault, so a pool tries another one.
+  throw new GenerationError(backend, `${last?.reason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, false, last?.status, last?.body, last?.serverFault ?? true);
 }
 
 async function once(backend: string, url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse> {
@@ -80,7 +83,8 @@ async function once(backend: string, url: string, init: RequestInit, timeoutMs: 
     const network = code !== undefined || /fetch failed|socket|other side closed|terminated/i.test(String((e as Error).message));
     const what =
       code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : code ? `connection failed (${code})` : scrub(String((e as Error).message ?? e), url);
-    throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)}: ${what}`, network && (code === undefined || RETRYABLE_CODES.has(code)));
+    // An unreachable host (refused, reset, not found) is the server's fault even where retrying it is pointless.
+    throw new GenerationError(backend, `${init.method ?? 'GET'} ${redact(url)}: ${what}`, network && (code === undefined || RETRYABLE_CODES.has(code)), undefined, undefined, network);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

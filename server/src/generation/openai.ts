@@ -12,11 +12,11 @@
 // The API key comes from the environment variable named by `api-key-env` (default OPENAI_API_KEY) or the editor's
 // secret storage, never from the spec. It travels only in the Authorization header of requests to `url`, and is
 // removed from any error text (some servers echo it).
-import type { BackendOptions } from './a1111';
 import { decodeBase64Image, describeBytes, imageFormat, readInputImage } from './files';
 import { GenerationError, withoutSecrets, type GeneratedImage, type GenerationRequest, type Generator } from './generator';
+import { endpointLabel, endpointsOf, sharedConcurrency } from './endpointSettings';
 import { parseJson, redact, request, type HttpResponse, type RetryPolicy } from './http';
-import { Limiter } from './limiter';
+import { EndpointPool, type BackendOptions } from './pool';
 import type { GeneratorEnvironment, GeneratorSettings } from './settings';
 
 const BACKEND = 'openai';
@@ -32,21 +32,29 @@ interface ImagesResponse {
   usage?: unknown;
 }
 
+/** What every endpoint of the generator sends: the model, the quality and the retry policy. */
+interface ImagesOptions {
+  readonly model: string;
+  readonly quality: string | undefined;
+  readonly policy: RetryPolicy;
+}
+
 export function createOpenAIGenerator(settings: GeneratorSettings, env: GeneratorEnvironment, options: BackendOptions = {}): Generator {
-  const base = (settings.text('url') || OPENAI_DEFAULT_URL).replace(/\/+$/, '');
-  const model = settings.text('model') ?? '';
-  const quality = settings.text('quality') || undefined;
+  const shared: ImagesOptions = {
+    model: settings.text('model') ?? '',
+    quality: settings.text('quality') || undefined,
+    policy: { timeoutMs: settings.duration('timeout', 180_000), retries: settings.integer('retries', 3), backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs },
+  };
   const keyEnvSetting = settings.text('api-key-env') || undefined;
   const keyEnv = keyEnvSetting ?? DEFAULT_KEY_ENV;
-  const policy: RetryPolicy = {
-    timeoutMs: settings.duration('timeout', 180_000),
-    retries: settings.integer('retries', 3),
-    backoffMs: options.backoffMs,
-    maxBackoffMs: options.maxBackoffMs,
-  };
-  const limiter = new Limiter(settings.integer('concurrency', 4));
-  // gpt-image models reject response_format; everything else needs it to answer base64.
-  let sendResponseFormat = !/^gpt-image/i.test(model);
+  const listed = endpointsOf(settings);
+  const urls = listed.length > 0 ? listed : [{ url: OPENAI_DEFAULT_URL, concurrency: sharedConcurrency(settings) }];
+  const bases = urls.map((e) => ({ base: e.url.replace(/\/+$/, ''), concurrency: e.concurrency }));
+  const pool = new EndpointPool(
+    BACKEND,
+    bases.map((b) => ({ label: endpointLabel(b.base), concurrency: b.concurrency, client: new ImagesApi(b.base, shared) })),
+    options,
+  );
   let cachedKey: string | undefined;
 
   const apiKey = async (): Promise<string> => {
@@ -69,20 +77,63 @@ export function createOpenAIGenerator(settings: GeneratorSettings, env: Generato
     return key;
   };
 
-  const post = (target: string, key: string, body: string | FormData, signal?: AbortSignal): Promise<HttpResponse> => {
+  const { model, quality } = shared;
+  return {
+    name: settings.name,
+    kind: 'openai',
+    // A pool's endpoints serve the same model: its images are cached whichever made them.
+    identity: `openai:${pool.size === 1 ? redact(bases[0].base).replace(/\/+$/, '') : 'pool'} model=${model} quality=${quality ?? ''}`,
+    async generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
+      if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
+      if (!model) throw new GenerationError(BACKEND, 'no `model`: name the image model, e.g. gpt-image-1');
+      const key = await apiKey();
+      try {
+        return await pool.run((api, s) => api.generate(req, key, s), signal);
+      } catch (e) {
+        // Every endpoint's errors are masked where they are made; the pool's messages join them, so mask again.
+        throw withoutKey(e, key);
+      }
+    },
+    endpointFigures: () => pool.figures(settings.name),
+  };
+}
+
+/** One Images API endpoint. Whether it takes `response_format` is learnt per endpoint: servers differ. */
+class ImagesApi {
+  // gpt-image models reject response_format; everything else needs it to answer base64.
+  private sendResponseFormat: boolean;
+
+  constructor(
+    private readonly base: string,
+    private readonly shared: ImagesOptions,
+  ) {
+    this.sendResponseFormat = !/^gpt-image/i.test(shared.model);
+  }
+
+  async generate(req: GenerationRequest, key: string, signal: AbortSignal): Promise<GeneratedImage> {
+    try {
+      return await this.once(req, key, signal);
+    } catch (e) {
+      throw withoutKey(e, key);
+    }
+  }
+
+  private post(target: string, key: string, body: string | FormData, signal?: AbortSignal): Promise<HttpResponse> {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
     if (typeof body === 'string') headers['content-type'] = 'application/json';
-    return request(BACKEND, target, { method: 'POST', headers, body }, policy, signal);
-  };
+    return request(BACKEND, target, { method: 'POST', headers, body }, this.shared.policy, signal);
+  }
 
-  const generations = (req: GenerationRequest, key: string, signal?: AbortSignal) => {
+  private generations(req: GenerationRequest, key: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { model, quality } = this.shared;
     const body: Record<string, unknown> = { model, prompt: req.prompt, n: 1, size: `${Math.round(req.width)}x${Math.round(req.height)}` };
     if (quality) body.quality = quality;
-    if (sendResponseFormat) body.response_format = 'b64_json';
-    return post(`${base}/images/generations`, key, JSON.stringify(body), signal);
-  };
+    if (this.sendResponseFormat) body.response_format = 'b64_json';
+    return this.post(`${this.base}/images/generations`, key, JSON.stringify(body), signal);
+  }
 
-  const edits = async (req: GenerationRequest, key: string, signal?: AbortSignal) => {
+  private async edits(req: GenerationRequest, key: string, signal?: AbortSignal): Promise<HttpResponse> {
+    const { model, quality } = this.shared;
     const image = await readInput(req.input!);
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }), image.name);
@@ -91,77 +142,65 @@ export function createOpenAIGenerator(settings: GeneratorSettings, env: Generato
     form.append('n', '1');
     form.append('size', `${Math.round(req.width)}x${Math.round(req.height)}`);
     if (quality) form.append('quality', quality);
-    if (sendResponseFormat) form.append('response_format', 'b64_json');
-    return post(`${base}/images/edits`, key, form, signal);
-  };
+    if (this.sendResponseFormat) form.append('response_format', 'b64_json');
+    return this.post(`${this.base}/images/edits`, key, form, signal);
+  }
 
-  const once = async (req: GenerationRequest, key: string, signal?: AbortSignal): Promise<GeneratedImage> => {
+  private async once(req: GenerationRequest, key: string, signal?: AbortSignal): Promise<GeneratedImage> {
     const edit = req.input !== undefined;
-    const where = `POST ${redact(`${base}/images/${edit ? 'edits' : 'generations'}`)}`;
+    const where = `POST ${redact(`${this.base}/images/${edit ? 'edits' : 'generations'}`)}`;
     let res: HttpResponse;
     try {
-      res = edit ? await edits(req, key, signal) : await generations(req, key, signal);
+      res = edit ? await this.edits(req, key, signal) : await this.generations(req, key, signal);
     } catch (e) {
-      if (!(sendResponseFormat && e instanceof GenerationError && e.status === 400 && /response_format/.test(e.reason))) throw e;
+      if (!(this.sendResponseFormat && e instanceof GenerationError && e.status === 400 && /response_format/.test(e.reason))) throw e;
       // A model or server that takes no response_format (it answers base64 anyway): ask again without it.
-      sendResponseFormat = false;
-      res = edit ? await edits(req, key, signal) : await generations(req, key, signal);
+      this.sendResponseFormat = false;
+      res = edit ? await this.edits(req, key, signal) : await this.generations(req, key, signal);
     }
     const answer = parseJson<ImagesResponse>(BACKEND, `${where} answer`, res.body);
     const item = answer && typeof answer === 'object' && Array.isArray(answer.data) ? answer.data[0] : undefined;
     if (!item || typeof item !== 'object') throw new GenerationError(BACKEND, `${where} answered without an image in \`data\`: ${describeBytes(res.body)}`);
     let bytes: Buffer;
     if (item.b64_json !== undefined && item.b64_json !== null) bytes = decodeBase64Image(BACKEND, `data[0].b64_json from ${where}`, item.b64_json);
-    else if (typeof item.url === 'string') bytes = await download(item.url, signal);
+    else if (typeof item.url === 'string') bytes = await this.download(item.url, signal);
     else throw new GenerationError(BACKEND, `${where} answered with neither \`b64_json\` nor \`url\` in data[0]`);
-    const info: Record<string, unknown> = { model };
-    if (typeof item.revised_prompt === 'string') info.revised_prompt = item.revised_prompt;
-    for (const k of ['created', 'size', 'quality', 'output_format', 'usage'] as const) if (answer[k] !== undefined) info[k] = answer[k];
-    const ignored = ['seed'];
-    if (req.negative) ignored.push('negative');
-    if (req.steps !== undefined) ignored.push('steps');
-    if (req.guidance !== undefined) ignored.push('guidance');
-    if (edit && req.strength !== undefined) ignored.push('strength');
-    info.ignored = ignored;
-    return { bytes, info };
-  };
+    return { bytes, info: imageInfo(this.shared.model, answer, item, req) };
+  }
 
   /** data[0].url: a plain GET with no credentials (the URL is signed, and may be on another host). */
-  const download = async (url: string, signal?: AbortSignal): Promise<Buffer> => {
+  private async download(url: string, signal?: AbortSignal): Promise<Buffer> {
     let target: string;
     try {
-      target = new URL(url, base + '/').toString();
+      target = new URL(url, this.base + '/').toString();
     } catch {
       throw new GenerationError(BACKEND, `data[0].url is not a URL: ${JSON.stringify(url.slice(0, 80))}`);
     }
-    const res = await request(BACKEND, target, { method: 'GET' }, policy, signal);
+    const res = await request(BACKEND, target, { method: 'GET' }, this.shared.policy, signal);
     if (!imageFormat(res.body)) throw new GenerationError(BACKEND, `GET ${redact(target)} (data[0].url) is not an image: ${describeBytes(res.body)}`);
     return res.body;
-  };
+  }
+}
 
-  return {
-    name: settings.name,
-    kind: 'openai',
-    identity: `openai:${redact(base).replace(/\/+$/, '')} model=${model} quality=${quality ?? ''}`,
-    generate(req: GenerationRequest, signal?: AbortSignal): Promise<GeneratedImage> {
-      return limiter.run(async () => {
-        if (signal?.aborted) throw new GenerationError(BACKEND, 'cancelled');
-        if (!model) throw new GenerationError(BACKEND, 'no `model`: name the image model, e.g. gpt-image-1');
-        const key = await apiKey();
-        try {
-          return await once(req, key, signal);
-        } catch (e) {
-          throw withoutKey(e, key);
-        }
-      });
-    },
-  };
+/** What the report shows of an image: the model, what the server said of it, and what the request asked for that
+ *  the Images API cannot take. */
+function imageInfo(model: string, answer: ImagesResponse, item: NonNullable<ImagesResponse['data']>[number], req: GenerationRequest): Record<string, unknown> {
+  const info: Record<string, unknown> = { model };
+  if (typeof item.revised_prompt === 'string') info.revised_prompt = item.revised_prompt;
+  for (const k of ['created', 'size', 'quality', 'output_format', 'usage'] as const) if (answer[k] !== undefined) info[k] = answer[k];
+  const ignored = ['seed'];
+  if (req.negative) ignored.push('negative');
+  if (req.steps !== undefined) ignored.push('steps');
+  if (req.guidance !== undefined) ignored.push('guidance');
+  if (req.input !== undefined && req.strength !== undefined) ignored.push('strength');
+  info.ignored = ignored;
+  return info;
 }
 
 /** The same error with every occurrence of the key masked (and every credential form, as in any GenerationError). */
 function withoutKey(e: unknown, key: string): GenerationError {
   const safe = withoutSecrets(e, [key], BACKEND);
-  return safe.backend === BACKEND ? safe : new GenerationError(BACKEND, safe.reason, safe.retryable, safe.status, safe.body);
+  return safe.backend === BACKEND ? safe : new GenerationError(BACKEND, safe.reason, safe.retryable, safe.status, safe.body, safe.serverFault);
 }
 
 async function readInput(file: string): Promise<{ bytes: Buffer; type: string; name: string }> {

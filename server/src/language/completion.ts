@@ -13,6 +13,7 @@ import {
   type HeaderKeyword,
   type KeySpec,
 } from '../catalogue/schema';
+import { CONCURRENCY_RANGE, ENDPOINT_CONCURRENCY } from '../catalogue/endpoints';
 import { describeTag, TAXONOMY, TAXONOMY_TAGS } from '../catalogue/taxonomy';
 import { TRAITS, traitMarkdown } from '../catalogue/traits';
 import type { Block, Position, Range, TestBlock } from './ast';
@@ -249,6 +250,7 @@ function value(ctx: Ctx, block: Block, spec: KeySpec, vStart: number): Completio
   if (spec.type === 'expect') return block.kind === 'test' ? expectation(ctx, block, vStart) : [];
   if (spec.type === 'file' || spec.type === 'glob') return filePath(ctx, vStart, spec.key);
   if (spec.type === 'generator-list') return listedGenerator(ctx, vStart);
+  if (spec.type === 'url' && /\s/.test(line.slice(vStart, ch))) return afterEndpointUrl(ctx, vStart);
   // Every other value is one word at the cursor, with nothing else typed before it.
   // Sizes, pass rates and URLs hold characters that end a word ('/', '%', ':'): the whole value is replaced.
   const whole = spec.type === 'size' || spec.type === 'pass' || spec.type === 'url';
@@ -296,6 +298,25 @@ function value(ctx: Ctx, block: Block, spec: KeySpec, vStart: number): Completio
     default:
       return [];
   }
+}
+
+/** After a `url` line's URL: `concurrency`, this endpoint's own number of images at once. */
+function afterEndpointUrl(ctx: Ctx, vStart: number): CompletionItem[] {
+  const start = wordStart(ctx.line, ctx.ch, vStart);
+  const before = ctx.line.slice(vStart, start).trim();
+  // Only as the second word: the URL is one word, and nothing but `concurrency N` may follow it.
+  if (/\s/.test(before)) return [];
+  return [
+    {
+      label: ENDPOINT_CONCURRENCY,
+      kind: 'keyword',
+      detail: `whole number ${CONCURRENCY_RANGE.min}..${CONCURRENCY_RANGE.max}`,
+      documentation: `How many images this endpoint makes at once, in place of the generator's \`concurrency\`: \`url ${before} ${ENDPOINT_CONCURRENCY} 2\`. A pool sends each request to the endpoint with the most free capacity, so an endpoint with 2 takes about twice the work of one with 1.`,
+      insertText: `${ENDPOINT_CONCURRENCY} `,
+      range: wordRange(ctx, start),
+      sortText: order(0),
+    },
+  ];
 }
 
 /** A name in a `compare` list: at its start or after a comma. Names already listed, and `files` generators, are

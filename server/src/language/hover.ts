@@ -33,6 +33,7 @@ import type { Hover } from './features';
 import { requiredSeeds, typedValue } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
 import { lastSetting } from './ast';
+import { endpointMarkdown } from './pools';
 import { effectiveSetting } from './resolve';
 import type { SpecWorkspace } from './workspace';
 import { ownDefinitions } from './workspace';
@@ -263,6 +264,12 @@ function propertyHover(ws: SpecWorkspace, analysis: Analysis, block: Block, prop
       const seeds = effectiveSetting(analysis.file, block, 'seeds');
       return { contents: passMarkdown(v, seeds?.value.type === 'seeds' ? seeds.value : undefined) + overriddenNote(block, prop), range: v.range };
     }
+    case 'url': {
+      const kind = kindOf(block);
+      if (v.type !== 'word' || !on(v.range, p) || block.kind !== 'generator' || !kind) return undefined;
+      const contents = endpointMarkdown(block, prop, kind);
+      return contents ? { contents, range: v.range } : undefined;
+    }
     case 'enum': {
       if (v.type !== 'word' || !on(v.range, p) || !spec.values?.includes(v.text)) return undefined;
       return { contents: `\`${v.text}\` · one of ${spec.values.map((x) => '`' + x + '`').join(', ')}\n\n${spec.doc}`, range: v.range };
@@ -284,7 +291,7 @@ const TYPE_HINTS: Readonly<Record<KeySpec['type'], string>> = {
   unit: 'number 0..1',
   accuracy: 'share 0..1 or percentage',
   duration: 'duration',
-  url: 'URL',
+  url: 'URL [concurrency N], one line per endpoint',
   file: 'file',
   glob: 'glob',
   env: 'environment variable',

@@ -3,8 +3,8 @@
 // The rule for a key set more than once is the checker's ("this one wins"): the later line; a test's own setting
 // wins over the file's `defaults`. Hover reads the same functions, so what it explains is what a run does.
 import * as path from 'node:path';
-import type { DeclaredSetting, DeclaredValue, GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
-import { AUDIT_KEYS, BUILTIN_JUDGE, generatorKind, GENERATOR_KIND_KEY } from '../catalogue/schema';
+import type { DeclaredSetting, DeclaredValue, GeneratorDeclaration, JudgeDeclaration, SettingValue } from '../catalogue/declarations';
+import { AUDIT_KEYS, BUILTIN_JUDGE, generatorKind, GENERATOR_KIND_KEY, type KeySpec } from '../catalogue/schema';
 import { isTraitName, type TraitName } from '../catalogue/traits';
 import { MAX_SEEDS, requiredSeeds, typedValue } from '../catalogue/values';
 import type { Analysis, Definition } from './analysis';
@@ -265,13 +265,22 @@ export function generatorDeclarationOf(block: GeneratorBlock, file: string): Gen
   const kind = kindSetting?.value.type === 'word' ? kindSetting.value.text : '';
   const keys = generatorKind(kind)?.settings ?? [];
   const dir = path.dirname(file);
-  const values: Record<string, string | number> = {};
-  for (const spec of [GENERATOR_KIND_KEY, ...keys]) {
-    const p = lastSetting(block, spec.key);
-    if (!p || (p.value.type !== 'word' && p.value.type !== 'text')) continue;
+  const values: Record<string, SettingValue> = {};
+  const read = (spec: KeySpec, p: Property): string | number | undefined => {
+    if (p.value.type !== 'word' && p.value.type !== 'text') return undefined;
     const typed = typedValue(spec, p.value.text);
-    if (!typed.ok) continue;
-    values[spec.key] = spec.type === 'file' && typeof typed.value === 'string' && typed.value !== '' ? path.resolve(dir, typed.value) : typed.value;
+    if (!typed.ok) return undefined;
+    return spec.type === 'file' && typeof typed.value === 'string' && typed.value !== '' ? path.resolve(dir, typed.value) : typed.value;
+  };
+  for (const spec of [GENERATOR_KIND_KEY, ...keys]) {
+    if (spec.repeatable) {
+      const all = block.properties.filter((p) => p.key.text === spec.key).map((p) => read(spec, p)).filter((v) => v !== undefined);
+      if (all.length > 0) values[spec.key] = all;
+      continue;
+    }
+    const p = lastSetting(block, spec.key);
+    const value = p && read(spec, p);
+    if (value !== undefined) values[spec.key] = value;
   }
   return { name: block.name?.text ?? '', kind, file, headerRange: block.headerRange, settings: declaredSettings(block), values };
 }

@@ -30,6 +30,7 @@ import { lastSetting } from './ast';
 import type { EntryKind, SpecHost } from '../files/host';
 import type { Definition, DefinitionKind, Reference } from './analysis';
 import { closest } from '../catalogue/suggest';
+import { ENDPOINT_CONCURRENCY, endpointKey, readEndpoint, type Span } from '../catalogue/endpoints';
 
 export interface ValidationContext {
   readonly file: SpecFile;
@@ -216,6 +217,7 @@ class Validator {
         });
       }
     }
+    if (b.kind === 'generator') this.poolEndpoints(b);
     if (spec.kind === 'command') {
       const run = b.properties.find((p) => p.key.text === 'run');
       if (run && run.value.type === 'text' && !run.value.text.includes('{out}')) {
@@ -290,9 +292,7 @@ class Validator {
         return;
       }
       case 'url':
-        if (v.type === 'word' && !/^https?:\/\/[^\s/]+/.test(v.text)) {
-          this.report(v.range, 'error', `'${v.text}' is not an http:// or https:// URL.`, 'bad-url');
-        }
+        if (v.type === 'word') this.endpoint(v);
         return;
       case 'env':
         if (v.type === 'word' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.text)) {
@@ -360,6 +360,32 @@ class Validator {
       case 'expect':
       case 'string':
         return;
+    }
+  }
+
+  /** A `url` line: a URL, then optionally `concurrency N`; the error marks the part that is wrong. */
+  private endpoint(v: Extract<Property['value'], { type: 'word' }>): void {
+    const r = readEndpoint(v.text);
+    if (r.ok) return;
+    this.report(v.quoted ? v.range : within(v.range, r.span), 'error', r.problem, r.code);
+  }
+
+  /** The `url` lines of a generator: the same server twice would count its capacity twice. */
+  private poolEndpoints(b: Extract<Block, { kind: 'generator' }>): void {
+    const seen = new Map<string, Property>();
+    for (const p of b.properties) {
+      if (p.key.text !== 'url' || p.value.type !== 'word') continue;
+      const r = readEndpoint(p.value.text);
+      if (!r.ok) continue;
+      const key = endpointKey(r.endpoint.url);
+      const prev = seen.get(key);
+      if (!prev) {
+        seen.set(key, p);
+        continue;
+      }
+      const at = p.value.quoted ? p.value.range : within(p.value.range, r.urlSpan);
+      const message = `This server is already an endpoint of '${b.name?.text ?? ''}' (line ${prev.key.range.start.line + 1}); give it one line, with \`${ENDPOINT_CONCURRENCY} N\` for more images at once.`;
+      this.report(at, 'warning', message, 'duplicate-endpoint');
     }
   }
 
@@ -704,4 +730,10 @@ export function secretContinuation(props: readonly Property[], i: number): numbe
   let n = 0;
   while (i + n + 1 < props.length && props[i + n + 1].indent > p.indent) n++;
   return n;
+}
+
+/** The part `span` (character offsets into a one-line value) of the value's range. */
+function within(r: Range, span: Span): Range {
+  const line = r.start.line;
+  return { start: { line, character: r.start.character + span.start }, end: { line, character: r.start.character + span.end } };
 }

@@ -394,7 +394,18 @@ export class ResultCache {
       options.signal?.throwIfAborted();
       const entry = await this.getImage(key, options.onDamaged);
       if (entry) return { entry };
-      if (await createClaim(file, token)) return { release: this.holdClaim(file, token) };
+      if (await createClaim(file, token)) {
+        const release = this.holdClaim(file, token);
+        // Another writer may have committed the image and let its claim go between the look above and this claim:
+        // it commits before it releases, so looking again once the claim is ours finds what it made.
+        const committed = await this.getImage(key, options.onDamaged).catch(async (e: unknown) => {
+          await release();
+          throw e;
+        });
+        if (!committed) return { release };
+        await release();
+        return { entry: committed };
+      }
       const st = await fs.promises.stat(file).catch(() => undefined);
       if (!st) continue; // released meanwhile: look for the entry again
       const now = Date.now();

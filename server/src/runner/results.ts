@@ -1,6 +1,7 @@
 // What a run produces: per test a verdict with its reasons in words and numbers, per expectation the per-seed
 // outcomes, per image its scores and where it came from. Reporters (JSON, JUnit, HTML, annotations) and the editor
 // read only these types, so they never depend on how the runner got there.
+import type { EndpointFigures } from '../generation/pool';
 import type { ExpectationSpec } from '../language/resolved';
 
 /**
@@ -103,6 +104,9 @@ export interface RunResult {
   readonly shard?: ShardOfRun;
   /** A report merged from shards (`wabi merge-reports`): each shard's figures, in shard order. */
   readonly shards?: readonly ShardFigures[];
+  /** What each endpoint of the server generators that made or tried images did (merged: every shard's, joined
+   *  per endpoint). Absent when no server generator made a request. */
+  readonly endpoints?: readonly EndpointFigures[];
 }
 
 /** `i/n`: the i-th of n shards, 1-based. */

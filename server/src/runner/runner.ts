@@ -9,6 +9,8 @@ import { TRAIT_NAMES } from '../catalogue/traits';
 import { createGenerator, generatorSettings, type GeneratorEnvironment } from '../generation/index';
 import { GenerationError, type GenerationRequest, type Generator } from '../generation/generator';
 import { Limiter } from '../generation/limiter';
+import { poolCapacity } from '../generation/endpointSettings';
+import type { EndpointFigures } from '../generation/pool';
 import { redactSecrets } from '../generation/redact';
 import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declarations';
 import type { MeasureSpec } from '../language/resolved';
@@ -47,7 +49,8 @@ export interface RunOptions {
   readonly store: RunStore;
   readonly env: GeneratorEnvironment;
   readonly provider?: ProviderSetting;
-  /** Images generated at once across the run (each generator also keeps its own limit). */
+  /** Images generated at once across the run (each generator also keeps its own limit). By default 2, or the
+   *  capacity of the largest generator pool the tests use, so that a pool is kept busy. */
   readonly concurrency?: number;
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
@@ -56,6 +59,9 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   readonly log?: (line: string) => void;
 }
+
+/** Images generated at once across a run when neither the caller nor a pool says otherwise. */
+const DEFAULT_CONCURRENCY = 2;
 
 export async function runTests(plans: readonly TestPlan[], options: RunOptions): Promise<RunResult> {
   return new Run(plans, options).execute();
@@ -96,7 +102,7 @@ class Run {
     private readonly plans: readonly TestPlan[],
     private readonly options: RunOptions,
   ) {
-    this.limiter = new Limiter(Math.max(1, options.concurrency ?? 2));
+    this.limiter = new Limiter(Math.max(1, options.concurrency ?? defaultConcurrency(plans)));
     this.judges = new JudgePool({ provider: options.provider, log: options.log });
     // Every queued image and request listens for cancellation on the one signal.
     if (options.signal) setMaxListeners(0, options.signal);
@@ -111,6 +117,7 @@ class Run {
     const results: TestResult[] = [];
     this.emit({ type: 'run-started', tests: this.plans.length, images: this.totalImages });
     let complete = true;
+    let endpoints: EndpointFigures[] = [];
     try {
       for (const plan of this.plans) {
         if (this.options.signal?.aborted) {
@@ -126,6 +133,7 @@ class Run {
         this.emit({ type: 'test-finished', result, done: results.length, total: this.plans.length });
       }
     } finally {
+      endpoints = this.endpointFigures();
       await this.close();
     }
     const result: RunResult = {
@@ -135,9 +143,18 @@ class Run {
       tests: results,
       summary: summarise(results, Date.now() - this.started),
       timings: { generateMs: Math.round(this.generateMs), scoreMs: Math.round(this.scoreMs) },
+      ...(endpoints.length > 0 ? { endpoints } : {}),
     };
     this.emit({ type: 'run-finished', result });
     return result;
+  }
+
+  /** Per endpoint of each server generator that sent a request, what it did. */
+  private endpointFigures(): EndpointFigures[] {
+    return [...this.generators.values()].flatMap((g) => {
+      const figures = g.endpointFigures?.() ?? [];
+      return figures.some((f) => f.images + f.failures > 0) ? figures : [];
+    });
   }
 
   private async close(): Promise<void> {
@@ -406,6 +423,12 @@ class Run {
   private judge(def: JudgeDeclaration): Promise<Judge> {
     return this.judges.open(def);
   }
+}
+
+/** 2 images at once, or as many as the largest pool of endpoints among the tests' generators can make. */
+function defaultConcurrency(plans: readonly TestPlan[]): number {
+  const pools = new Set(plans.map((p) => p.generator).filter((g): g is GeneratorDeclaration => g !== undefined));
+  return Math.max(DEFAULT_CONCURRENCY, ...[...pools].map((g) => poolCapacity(generatorSettings(g)) ?? 0));
 }
 
 function aestheticKey(def: JudgeDeclaration): string {

@@ -96,6 +96,8 @@ export class FakeComfyUI extends EventEmitter {
   readonly interrupts: Array<{ promptId: string | undefined; interrupted: string | undefined }> = [];
   readonly deleted: string[] = [];
   previewsSent = 0;
+  /** Output images GET /view sent in full: the images a client received from this server. */
+  outputsServed = 0;
   /** Prompts queued or running at once, and the most there ever were. */
   outstanding = 0;
   maxOutstanding = 0;
@@ -156,6 +158,12 @@ export class FakeComfyUI extends EventEmitter {
     const list = this.faults.get(route) ?? [];
     for (let i = 0; i < times; i++) list.push(fault);
     this.faults.set(route, list);
+    return this;
+  }
+
+  /** Forgets the faults scripted for `route` that have not happened yet: the server is healed. */
+  heal(route: Route): this {
+    this.faults.delete(route);
     return this;
   }
 
@@ -293,6 +301,8 @@ export class FakeComfyUI extends EventEmitter {
     const bytes = this.files.get(`${type}/${subfolder}/${filename}`);
     if (!bytes) return send(res, 404, 'text/plain', '404: Not Found');
     res.writeHead(200, { 'content-type': 'image/png', 'content-disposition': `filename="${filename}"`, 'content-length': String(bytes.length) });
+    // Counted once the bytes are handed to the connection, not when asked for: a kill before that delivers nothing.
+    if (type === 'output') res.once('finish', () => this.outputsServed++);
     res.end(bytes);
   }
 

@@ -14,7 +14,9 @@
 //   "host": "runner-7", "startedAt": "...", "finishedAt": "...", "complete": true,
 //   "summary": { ...RunSummary }, "timings": { "generateMs", "scoreMs" } | null,
 //   "positions": [0, 5, 9, ...],               the shard's tests' places in the selection, in the order they run
-//   "tests": [ TestResult ]                    those that finished (all, when complete), in that order
+//   "tests": [ TestResult ],                   those that finished (all, when complete), in that order
+//   "endpoints": [ EndpointFigures ]           only when a server generator made requests: per endpoint its images,
+//                                              failures, every image's seconds and time out of rotation
 // }
 // Paths (a test's `spec`, an image's `file`) are relative to the folder the shard ran in, with `/` separators: a
 // merge run from the same folder of another checkout finds the same files. Numbers that JSON cannot hold and
@@ -23,6 +25,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VERSION } from '../../version';
+import type { EndpointFigures } from '../endpoints';
 import type { ImageRecord, RunResult, RunSummary, ShardSpec, TestResult } from '../results';
 import { reportPath } from './common';
 
@@ -44,6 +47,7 @@ export interface Blob {
   readonly timings: { readonly generateMs: number; readonly scoreMs: number } | null;
   readonly positions: readonly number[];
   readonly tests: readonly TestResult[];
+  readonly endpoints?: readonly EndpointFigures[];
 }
 
 export interface BlobOptions {
@@ -81,6 +85,7 @@ export function blobReport(result: RunResult, opts: BlobOptions): string {
     timings: result.timings ?? null,
     positions: shard.positions,
     tests: result.tests.map((t) => ({ ...t, spec: rel(t.spec), images: t.images.map((i) => ({ ...i, file: rel(i.file) })) })),
+    ...(result.endpoints ? { endpoints: result.endpoints } : {}),
   };
   return JSON.stringify(encodeValues(blob)) + '\n';
 }

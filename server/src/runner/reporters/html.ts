@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { leaderboard, type Leaderboard, type LeaderboardRow, type Rate, type WorstTest } from '../leaderboard';
 import { testTitle, type ExpectationResult, type ImageRecord, type ImageRole, type RunResult, type SeedOutcome, type ShardFigures, type TestResult } from '../results';
+import { secondsPerImage, type EndpointFigures } from '../endpoints';
 import { VERDICT_LABEL, fmt, humanDuration, reportPath, traitsUsed } from './common';
 import { meanText, rateText, signed } from './leaderboard';
 
@@ -450,6 +451,24 @@ function shardSection(shards: readonly ShardFigures[], result: RunResult): strin
   return `<h2 id="shards" class="plain">Shards</h2><p class="meta">This report merges ${plural(shards.length, 'shard')}; the run's duration spans them all. Generating and scoring times sum the work in flight at once.</p><table class="index board">${head}${rows}</table>`;
 }
 
+// ---- endpoints (server generators) ---------------------------------------------------------------------------
+
+/** A row per endpoint of the server generators: what it made, what failed there, seconds per image and how long it
+ *  was out of rotation. */
+function endpointSection(endpoints: readonly EndpointFigures[], merged: boolean): string {
+  const secs = (s: number | undefined) => (s === undefined ? '—' : `${s.toFixed(2)} s`);
+  const rows = endpoints
+    .map((f) => {
+      const { mean, median } = secondsPerImage(f);
+      const out = f.outOfRotationMs > 0 ? h(humanDuration(f.outOfRotationMs)) : '—';
+      return `<tr><td>${h(f.generator)}</td><td><code>${h(f.endpoint)}</code></td><td class="n">${f.concurrency}</td><td class="n">${f.images}</td><td class="n">${f.failures}</td><td class="n">${secs(mean)}</td><td class="n">${secs(median)}</td><td class="n">${out}</td></tr>`;
+    })
+    .join('');
+  const head = `<tr><th scope="col">generator</th><th scope="col">endpoint</th><th scope="col">at once</th><th scope="col">images</th><th scope="col">failures</th><th scope="col">mean per image</th><th scope="col">median per image</th><th scope="col">out of rotation</th></tr>`;
+  const note = `Images each endpoint made, requests that failed there (most then succeeded on another endpoint), and the seconds from request to image${merged ? ', every shard\'s joined' : ''}.`;
+  return `<h2 id="endpoints" class="plain">Endpoints</h2><p class="meta">${note}</p><table class="index board">${head}${rows}</table>`;
+}
+
 // ---- leaderboard (compare runs) ------------------------------------------------------------------------------
 
 /** A rate with its interval drawn as a bar under it (the point is the rate). */
@@ -541,6 +560,7 @@ export async function htmlReport(result: RunResult, opts: HtmlReportOptions): Pr
 ${summaryHeader(result, title)}
 <main>
 ${result.shards ? shardSection(result.shards, result) : ''}
+${result.endpoints ? endpointSection(result.endpoints, !!result.shards) : ''}
 ${board ? await boardSection(board, result.tests, thumbs) : ''}
 <h2 id="index" class="plain">Tests</h2>
 ${indexTable(result, opts.relativeTo)}

@@ -11,11 +11,11 @@ import { junitReport } from './junit';
 export { githubAnnotations, escapeData, escapeProperty } from './annotations';
 export { htmlReport, escapeHtml, CSP } from './html';
 export { jsonReport, jsonReportObject, JSON_REPORT_SCHEMA, JSON_REPORT_VERSION } from './json';
-export type { JsonReport, JsonTest, JsonExpectation, JsonImage, JsonLeaderboard, JsonShard } from './json';
+export type { JsonReport, JsonTest, JsonExpectation, JsonImage, JsonLeaderboard, JsonShard, JsonEndpoint } from './json';
 export { junitReport } from './junit';
 export { blobReport, blobFileName, BLOB_SCHEMA, BLOB_VERSION, type Blob } from './blob';
 export { mergeBlobs, readBlob, MergeError, type BlobFile } from './merge';
-export { createProgressReporter, shardLines, summaryLine, testLine } from './progress';
+export { createProgressReporter, endpointLines, shardLines, summaryLine, testLine } from './progress';
 export { leaderboardLines } from './leaderboard';
 export { leaderboard, type Leaderboard } from '../leaderboard';
 

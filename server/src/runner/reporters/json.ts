@@ -59,11 +59,20 @@
 //     "index": 1, "total": 4, "host": "ci-runner-3", "startedAt": "...", "finishedAt": "...", "complete": true,
 //     "tests", "passed", "failed", "beautified", "errors", "images", "cachedImages", "durationMs",
 //     "generateMs": 9800 | null, "scoreMs": 1200 | null
-//   }]                                          in shard order; the run's startedAt..finishedAt spans them all
+//   }],                                         in shard order; the run's startedAt..finishedAt spans them all
+//   "endpoints": [{                             only when a server generator (comfyui, a1111, openai) made requests;
+//                                               merged: every shard's, joined per generator and endpoint
+//     "generator": "sdxl", "endpoint": "http://gpu-2:8188",   its URL without credentials or query
+//     "concurrency": 2, "images": 40, "failures": 1,          failures: requests that failed there (most then
+//                                                             succeeded on another endpoint)
+//     "meanSeconds": 2.1 | null, "medianSeconds": 2.05 | null, per image it made, request to image
+//     "outOfRotationMs": 12300                                time it was left out after failing
+//   }]
 // }
 //
 // A change that removes or renames a key, or changes a value's meaning, raises `version`; added keys do not.
 import type { ExpectationResult, ImageRecord, RunResult, ShardFigures, TestResult, Verdict } from '../results';
+import { secondsPerImage, type EndpointFigures } from '../endpoints';
 import { leaderboard, type Figures, type Leaderboard, type Mean, type Rate } from '../leaderboard';
 import { reportPath } from './common';
 
@@ -96,6 +105,19 @@ export interface JsonReport {
   readonly leaderboard?: JsonLeaderboard;
   /** Only in a report merged from shards. */
   readonly shards?: readonly JsonShard[];
+  /** Only when a server generator made requests. */
+  readonly endpoints?: readonly JsonEndpoint[];
+}
+
+export interface JsonEndpoint {
+  readonly generator: string;
+  readonly endpoint: string;
+  readonly concurrency: number;
+  readonly images: number;
+  readonly failures: number;
+  readonly meanSeconds: number | null;
+  readonly medianSeconds: number | null;
+  readonly outOfRotationMs: number;
 }
 
 export interface JsonShard {
@@ -279,6 +301,21 @@ export function jsonReportObject(result: RunResult, opts: JsonReportOptions): Js
     tests: result.tests.map((t) => test(t, opts.relativeTo)),
     ...leaderboardSection(result.tests, opts.relativeTo),
     ...(result.shards ? { shards: result.shards.map(shardOf) } : {}),
+    ...(result.endpoints ? { endpoints: result.endpoints.map(endpointOf) } : {}),
+  };
+}
+
+function endpointOf(f: EndpointFigures): JsonEndpoint {
+  const { mean, median } = secondsPerImage(f);
+  return {
+    generator: f.generator,
+    endpoint: f.endpoint,
+    concurrency: f.concurrency,
+    images: f.images,
+    failures: f.failures,
+    meanSeconds: mean ?? null,
+    medianSeconds: median ?? null,
+    outOfRotationMs: Math.round(f.outOfRotationMs),
   };
 }
 

@@ -6,7 +6,9 @@
 //
 // The merged run starts when the first shard started and finishes when the last finished; its duration is that
 // span (the wall time of the sharded run, shards running side by side). Generating and scoring times are summed.
-// Each shard's own figures are kept in `shards`, for the reports' per-shard timing.
+// Each shard's own figures are kept in `shards`, for the reports' per-shard timing; the endpoints' figures are
+// joined per generator and endpoint, for the per-endpoint timing.
+import { joinEndpointFigures, type EndpointFigures } from '../endpoints';
 import { summarise, type RunResult, type ShardFigures, type TestResult } from '../results';
 import { BLOB_SCHEMA, BLOB_VERSION, blobFileName, blobTests, decodeValues, type Blob } from './blob';
 
@@ -35,7 +37,11 @@ export function readBlob(text: string, name: string): Blob {
   }
   const s = b.shard;
   const shardOk = !!s && Number.isInteger(s.index) && Number.isInteger(s.total) && s.index >= 1 && s.index <= s.total;
-  const listsOk = Array.isArray(b.tests) && Array.isArray(b.positions) && b.positions.every((p) => Number.isInteger(p) && p >= 0);
+  const listsOk =
+    Array.isArray(b.tests) &&
+    Array.isArray(b.positions) &&
+    b.positions.every((p) => Number.isInteger(p) && p >= 0) &&
+    (b.endpoints === undefined || (Array.isArray(b.endpoints) && b.endpoints.every(isEndpointFigures)));
   const fieldsOk =
     typeof b.wabi === 'string' &&
     typeof b.fingerprint === 'string' &&
@@ -75,7 +81,20 @@ export function mergeBlobs(files: readonly BlobFile[], from: string): RunResult 
   const ordered = [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)!);
   const { tests, complete } = joinTests(ordered, from);
   const { durationMs, ...times } = joinTimes(ordered);
-  return { ...times, complete, tests, summary: summarise(tests, durationMs) };
+  const endpoints = joinEndpointFigures(ordered.map((f) => f.blob.endpoints));
+  return { ...times, complete, tests, summary: summarise(tests, durationMs), ...(endpoints.length > 0 ? { endpoints } : {}) };
+}
+
+function isEndpointFigures(f: unknown): boolean {
+  const e = f as Partial<EndpointFigures> | null;
+  return (
+    !!e &&
+    typeof e.generator === 'string' &&
+    typeof e.endpoint === 'string' &&
+    [e.concurrency, e.images, e.failures, e.outOfRotationMs].every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    Array.isArray(e.seconds) &&
+    e.seconds.every((x) => typeof x === 'number' && Number.isFinite(x))
+  );
 }
 
 /** Throws unless `key` is the same in every blob, listing the files per value. */

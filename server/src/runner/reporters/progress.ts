@@ -3,6 +3,7 @@
 // when the output is not a terminal: plain lines, one per finished test, and a summary line at the end.
 import { displayPath } from '../../files/paths';
 import { testTitle, type RunEvent, type RunResult, type ShardFigures, type TestResult, type Verdict } from '../results';
+import { secondsPerImage, type EndpointFigures } from '../endpoints';
 import { humanDuration, oneLine } from './common';
 
 /** What the reporter needs of a stream; `process.stdout` and `process.stderr` are ones. */
@@ -64,6 +65,19 @@ export function shardLines(shards: readonly ShardFigures[]): string[] {
   }
   return lines;
 }
+
+/** Per endpoint of the run's server generators: `endpoint sdxl http://gpu-2:8188 (2 at once): 40 images, 1 failure;
+ *  2.10s mean, 2.05s median per image; out of rotation 12.3s`. */
+export function endpointLines(endpoints: readonly EndpointFigures[]): string[] {
+  return endpoints.map((f) => {
+    const { mean, median } = secondsPerImage(f);
+    const timing = mean === undefined || median === undefined ? '' : `; ${seconds(mean)} mean, ${seconds(median)} median per image`;
+    const out = f.outOfRotationMs > 0 ? `; out of rotation ${humanDuration(f.outOfRotationMs)}` : '';
+    return `endpoint ${f.generator} ${f.endpoint} (${f.concurrency} at once): ${plural(f.images, 'image')}, ${plural(f.failures, 'failure')}${timing}${out}`;
+  });
+}
+
+const seconds = (s: number) => `${s < 10 ? s.toFixed(2) : s.toFixed(1)}s`;
 
 /** Cuts text to `width` characters (code points), ending in `…` when cut. */
 export function fit(text: string, width: number): string {
