@@ -21,8 +21,10 @@ export interface SessionOptions {
    *  tenfold); 'all' for real CNNs and transformers. */
   readonly optimization?: 'basic' | 'extended' | 'all';
   readonly intraOpThreads?: number;
-  /** Receives one line per provider tried and not used, and one for the provider chosen. */
+  /** Receives one line saying which provider was chosen and why (the providers tried and not used included). */
   readonly log?: (line: string) => void;
+  /** false: the caller logs the choice itself (from OpenSession's `why`), with what else it knows. */
+  readonly logChoice?: boolean;
   /** Names the model in messages (a file path, or "trait analysers"). */
   readonly label?: string;
   /** With `auto`: time this batch (inputs by name and shape, float32; those the model does not have are left
@@ -36,6 +38,9 @@ const PROBE_RUNS = 3;
 export interface OpenSession {
   readonly session: ort.InferenceSession;
   readonly provider: Provider;
+  /** Why this provider, to follow "running on cpu": ", the first of cuda, webgpu and cpu that loads (cuda
+   *  unavailable: ...)", " (as set)", or the probe's timings. */
+  readonly why: string;
 }
 
 /** Errors from a provider that is not there at all, as opposed to a broken model. */
@@ -47,16 +52,17 @@ function isProviderUnavailable(message: string): boolean {
 ort.env.logLevel = 'fatal';
 
 export async function openSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<OpenSession> {
-  const setting = options.provider ?? 'auto';
-  const log = options.log ?? (() => undefined);
   const label = options.label ?? (typeof model === 'string' ? model : 'model');
-  if (setting !== 'auto') {
-    const session = await tryProvider(model, setting, options, label, false);
-    log(`${label}: running on ${setting}`);
-    return { session, provider: setting };
-  }
+  const opened = await chooseProvider(model, options, label);
+  if (options.logChoice !== false) options.log?.(`${label}: running on ${opened.provider}${opened.why}`);
+  return opened;
+}
+
+async function chooseProvider(model: Uint8Array | string, options: SessionOptions, label: string): Promise<OpenSession> {
+  const setting = options.provider ?? 'auto';
+  if (setting !== 'auto') return { session: await tryProvider(model, setting, options, label, false), provider: setting, why: ' (as set)' };
   const failures: string[] = [];
-  const loaded: OpenSession[] = [];
+  const loaded: Array<{ session: ort.InferenceSession; provider: Provider }> = [];
   for (const provider of AUTO_ORDER) {
     if (provider === 'webgpu') {
       const missing = missingWebGpuDriver();
@@ -78,19 +84,16 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
     // Without a probe the first provider that loads is the one.
     if (!options.probe) break;
   }
-  if (loaded.length === 1 || !options.probe) {
-    const chosen = loaded[0];
-    log(`${label}: running on ${chosen.provider}` + (failures.length ? ` (${failures.join('; ')})` : ''));
-    return chosen;
-  }
-  const timed: Array<{ open: OpenSession; ms: number }> = [];
+  const tried = failures.length ? ` (${failures.join('; ')})` : '';
+  if (!options.probe) return { ...loaded[0], why: `, the first of ${AUTO_ORDER.join(', ')} that loads${tried}` };
+  if (loaded.length === 1) return { ...loaded[0], why: tried };
+  const timed: Array<{ open: (typeof loaded)[number]; ms: number }> = [];
   for (const open of loaded) timed.push({ open, ms: await probeMs(open.session, options.probe) });
   timed.sort((x, y) => x.ms - y.ms);
   for (const t of timed.slice(1)) await t.open.session.release();
   const batch = Object.values(options.probe)[0]?.[0] ?? 1;
   const times = timed.map((t) => `${t.open.provider} ${t.ms.toFixed(1)} ms`).join(', ');
-  log(`${label}: running on ${timed[0].open.provider}, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})`);
-  return timed[0].open;
+  return { ...timed[0].open, why: `, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})` };
 }
 
 const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
