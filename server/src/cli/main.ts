@@ -21,7 +21,10 @@ Usage:
                                                  --generator runs each test once per generator named and prints
                                                  a leaderboard (as does a \`compare\` list in a spec's defaults);
                                                  --shard runs the i-th of n parts of the tests, the same part on
-                                                 every machine, balanced by images; blob writes its result
+                                                 every machine, balanced by images; blob writes its result;
+                                                 --judge-batch: most images per judge model run, gathered across
+                                                 tests and seeds (an audit's pairs, for audit); default 4 on the
+                                                 CPU, 32 on a GPU
   wabi merge-reports DIR|FILE ... [--reporter json,junit,html] [--out DIR] [--quiet]
                                                  join the shards' blobs into one run's reports and exit code
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
@@ -31,9 +34,7 @@ Usage:
                                                  polished one? accuracy, F1, AUROC, mean gap by category, tests
                                                  between judges (exit 1 if one is under --min-accuracy); without
                                                  --pairs, every audit block of the specs. The judge 'traits' is
-                                                 built in (no weights); --explain shows what it read in each prompt;
-                                                 --judge-batch: most images per judge model run, gathered across
-                                                 tests, seeds and pairs (default 4 on the CPU, 32 on a GPU)
+                                                 built in (no weights); --explain shows what it read in each prompt
   wabi check [--json] [--quiet] [--allow-outside] [SPEC|DIR ...]
                                                  report spec errors and warnings (exit 1 on errors)
   wabi fmt [--check] [--indent N] [SPEC|DIR ...] format specs in place, or list unformatted ones
