@@ -219,7 +219,7 @@ export class JudgeModel {
   /** Most items per run. */
   readonly maxBatch: number;
   private readonly gatherMs: number;
-  private log: ((line: string) => void) | undefined;
+  private readonly log: ((line: string) => void) | undefined;
 
   private constructor(
     private readonly session: WorkerSession,
@@ -236,6 +236,7 @@ export class JudgeModel {
     const fixedAtOne = this.sig.inputs.some((i) => i.shape?.[0] === 1);
     this.maxBatch = fixedAtOne ? 1 : Math.max(1, options.maxBatch ?? defaultJudgeBatch(session.provider));
     this.gatherMs = options.gatherMs ?? JUDGE_GATHER_MS;
+    this.log = options.log;
   }
 
   static async open(file: string, judge: string, source: string, kindName: string, options: JudgeOptions): Promise<JudgeModel> {
@@ -262,7 +263,6 @@ export class JudgeModel {
       throw new JudgeError(message.startsWith(label) ? message : `${label}: ${message}`, judge, file);
     }
     const model = new JudgeModel(session, file, label, kindName, judge, options);
-    model.log = options.log;
     options.log?.(`${label}: running on ${session.provider}${session.why}; ${model.maxBatch === 1 ? 'one item per run' : `batches of up to ${model.maxBatch}`}`);
     return model;
   }
@@ -417,8 +417,8 @@ export function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-/** Each item's values as a Float32Array of one row, checking that every item got one row of `width` values
- *  (width from the first item when undefined). */
+/** Each item's values as a Float32Array, checking that every item got one float32 row ([1,D]) as wide as the
+ *  first item's. */
 export function floatRows(items: ReadonlyArray<{ data: Float32Array | Float64Array; dims: readonly number[] }>, error: (dims: readonly number[]) => JudgeError): Float32Array[] {
   const width = items[0]?.data.length;
   return items.map((r) => {
