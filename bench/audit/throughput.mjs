@@ -7,7 +7,8 @@
 //              process), at its default batch of 8 and at 2 (the audit's batch: one pair's two images); the ratio
 //              audit pairs/s x 2 / traits images/s is how much of the trait scorer's speed the audit keeps.
 //   clip-b32   reference: the ClipJudge in this process (bundled from server/src), opened fresh each round, scoring
-//              pair by pair as the audit does (one run of the pair's two images, one text run per new prompt);
+//              pair by pair as audits did before they batched across pairs (one run of the pair's two images,
+//              one text run per new prompt);
 //              then all 2N images and N prompts in batches of 8 and 16, which the audit does not do.
 //   cached     the same audits again reading every score from the result cache (filled once beforehand).
 //
@@ -175,10 +176,10 @@ function traitsCli(pairs, batch, cwd) {
 }
 
 /**
- * The ClipJudge in this process, opened fresh: pair by pair as the audit scores (the pair's two images in one run,
- * its prompt's text once), then every image and prompt in batches of `b`. The judge caches text embeddings by text,
- * so each pass asks its own variant of every prompt (a suffix naming the pass): the text encoder always runs the full
- * 77-token context, so the suffix changes no cost.
+ * The ClipJudge in this process, opened fresh: pair by pair as audits scored before they batched across pairs (the
+ * pair's two images in one run, its prompt's text once), then every image and prompt in batches of `b`. The judge
+ * caches text embeddings by text, so each pass asks its own variant of every prompt (a suffix naming the pass): the
+ * text encoder always runs the full 77-token context, so the suffix changes no cost.
  */
 async function clipReference(lib, model, pairs, round) {
   const spec = { kind: 'clip', name: JUDGE_NAME, source: model.spec, imageModel: model.imageModel, textModel: model.textModel, tokenizer: model.tokenizer, preprocess: lib.CLIP_PREPROCESSING };
@@ -233,7 +234,7 @@ async function main() {
     hashMs = performance.now() - t;
   }
   console.log(`provider: ${provider}; ${ROUNDS} rounds, medians; every audit with --no-cache unless marked cached`);
-  console.log('the audit scores pair by pair: each judge gets one pair\'s 2 images per call (a model run of 2 images; 1 text run per new prompt)\n');
+  console.log('the audit asks each judge about up to 32 pairs at once, one pair\'s 2 images per call; a model judge batches the calls waiting together\n');
 
   const caches = { traits: join(work, 'cache-traits'), clip: join(work, 'cache-clip') };
   const opts = { traits: { cwd: work }, clip: { cwd: work, spec: model?.spec } };

@@ -41,8 +41,12 @@ interface JsonJudge {
 }
 
 test('wabi audit --json: the documented shape, figures as the images make them, and a clip judge read as cosine similarity', async () => {
-  const r = wabi(['--pairs', 'pairs.jsonl', ...JUDGES, '--json', '--no-cache']);
+  const r = wabi(['--pairs', 'pairs.jsonl', ...JUDGES, '--json', '--no-cache', '--judge-batch', '6']);
   assert.equal(r.code, 0, r.stderr);
+  // Each model says where it runs and in what batches, and how well the pairs' images met in them.
+  assert.match(r.stderr, /judge 'clip-s' \(models\/image\.onnx\): running on cpu \(as set\); batches of up to 6\n/);
+  const met = /judge 'dark' \(models\/dark\.onnx\): 32 items in (\d+) runs? \([\d.]+ a run, largest (\d)\)/.exec(r.stderr);
+  assert.ok(met && Number(met[2]) <= 6 && Number(met[1]) >= 6, r.stderr);
   const out = JSON.parse(r.stdout) as { judges: JsonJudge[]; comparisons: Array<{ a: string; b: string; n: number; wilcoxon: { p: number }; mcnemar: { p: number } }>; errors: unknown[]; n_pairs: number };
   assert.equal(out.n_pairs, 16);
   assert.deepEqual(out.errors, []);
@@ -97,6 +101,9 @@ test('usage and configuration errors exit 2 with a message', () => {
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--pairs nope\.jsonl: no such file or folder/);
   assert.match(wabi(['--pairs', 'pairs.jsonl', '--judge', 'dark', '--reporter', 'junit']).stderr, /unknown reporter 'junit'; expected json, csv, html/);
+  const batch = wabi(['--pairs', 'pairs.jsonl', '--judge', 'dark', '--judge-batch', '0']);
+  assert.equal(batch.code, 2);
+  assert.match(batch.stderr, /--judge-batch must be a whole number from 1 to 256; got '0'/);
 });
 
 test('bad rows are located errors on stderr and the rest are audited; images outside the project need --allow-outside', () => {
@@ -164,9 +171,11 @@ test('an audit killed part way resumes: the rerun reads every score it had finis
     const rerun = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: 'true' } });
     assert.equal(rerun.status, 0, rerun.stderr);
     const resumed = JSON.parse(rerun.stdout) as { cache: { hits: number; misses: number }; judges: unknown; results: unknown };
-    // Pairs are scored one after another and both their scores stored together: at most one pair was cut between them.
-    const finished = Math.floor(stored / 2);
-    assert.deepEqual(resumed.cache, { hits: finished, misses: 2 * pairs - finished });
+    // A pair's two scores are stored together, and up to 32 pairs are scored at once: at most those 32 were cut
+    // between their two scores. Every pair with both stored is read back, and only those.
+    const { hits, misses } = resumed.cache;
+    assert.equal(hits + misses, 2 * pairs);
+    assert.ok(hits <= Math.floor(stored / 2) && hits >= Math.ceil((stored - 32) / 2), `${hits} pairs read back of ${stored} scores stored`);
     assert.match(rerun.stderr, new RegExp(`: dark: 64 pairs scored \\(64 from the cache\\)`));
 
     const fresh = spawnSync(process.execPath, [...args.slice(0, -2), '--no-cache'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: 'true' } });

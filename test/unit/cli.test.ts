@@ -82,6 +82,9 @@ test('usage errors exit 2 with a message', () => {
   const cmd = wabi(['launch']);
   assert.equal(cmd.code, 2);
   assert.match(cmd.stderr, /unknown command 'launch'/);
+  const batch = wabi(['run', '--judge-batch', '300']);
+  assert.equal(batch.code, 2);
+  assert.match(batch.stderr, /--judge-batch must be a whole number from 1 to 256/);
 });
 
 test('wabi fmt --check lists unformatted specs; wabi fmt rewrites them', () => {

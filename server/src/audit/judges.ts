@@ -90,15 +90,16 @@ export async function openDeclaredJudge(name: string, def: JudgeDeclaration, poo
   const spec = judgeSpecFrom(def);
   const identity = await declaredIdentity(spec, def);
   let opened: ReturnType<JudgePool['open']> | undefined;
-  const score = async (files: readonly string[], prompt: string): Promise<number[]> => {
+  // Pairs are asked at once (audit/session.ts), so their images meet in the models' batches.
+  const score = async (files: readonly string[], prompt: string, signal?: AbortSignal): Promise<number[]> => {
     const judge = await (opened ??= pool.open(def));
     switch (judge.kind) {
       case 'clip':
-        return judge.similarity(files, prompt);
+        return judge.similarity(files, prompt, signal);
       case 'reward':
-        return judge.score(files, prompt);
+        return judge.score(files, prompt, signal);
       case 'aesthetic':
-        return judge.score(files);
+        return judge.score(files, signal);
     }
   };
   // The pool closes the models when the audit ends: one judge may serve several audits and encoders are shared.

@@ -175,21 +175,32 @@ class Scoring {
     return { pairs: this.pairs.filter((_, i) => keep[i]), scores };
   }
 
+  /** One judge's scores of every pair. Up to PAIRS_IN_FLIGHT pairs are asked at once, so a model judge runs
+   *  their images in batches; each pair's scores are stored as soon as they come. */
   private async judge(judge: AuditJudge): Promise<(PairScore | undefined)[]> {
     const t0 = Date.now();
     let cached = 0;
-    const out: (PairScore | undefined)[] = [];
-    for (let i = 0; i < this.pairs.length; i++) {
-      if (this.options.signal?.aborted) throw new AuditCancelled('stopped');
-      if (this.dead.has(i)) {
-        out.push(undefined);
-        continue;
+    const out: (PairScore | undefined)[] = new Array(this.pairs.length).fill(undefined);
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      try {
+        while (!failed && next < this.pairs.length) {
+          const i = next++;
+          if (this.options.signal?.aborted) throw new AuditCancelled('stopped');
+          if (this.dead.has(i)) continue;
+          const r = await this.pair(judge, this.pairs[i], i);
+          if (r.cached) cached++;
+          out[i] = r.score;
+          this.options.onEvent?.({ type: 'pair-scored', audit: this.audit, judge: judge.name, cached: r.cached, done: ++this.done, total: this.pairs.length * this.judges.length });
+        }
+      } catch (e) {
+        // The others finish the pairs they hold and take no more.
+        failed = true;
+        throw e;
       }
-      const r = await this.pair(judge, this.pairs[i], i);
-      if (r.cached) cached++;
-      out.push(r.score);
-      this.options.onEvent?.({ type: 'pair-scored', audit: this.audit, judge: judge.name, cached: r.cached, done: ++this.done, total: this.pairs.length * this.judges.length });
-    }
+    };
+    await settleAll(Array.from({ length: Math.min(PAIRS_IN_FLIGHT, this.pairs.length) }, worker));
     this.options.onEvent?.({ type: 'judge-finished', audit: this.audit, judge: judge.name, pairs: this.pairs.length - this.dead.size, cached, ms: Date.now() - t0 });
     return out;
   }
@@ -211,6 +222,7 @@ class Scoring {
       try {
         values = await judge.score(files, pair.prompt, this.options.signal);
       } catch (e) {
+        if (this.options.signal?.aborted) throw new AuditCancelled('stopped');
         if (e instanceof ImageError) return this.bad(pair, i, e);
         throw new Error(`judge '${judge.name}' failed on ${path.basename(pair.file)}:${pair.line}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -240,6 +252,16 @@ class Scoring {
     this.errors.push({ file: pair.file, line: pair.line, message: `${role} ${path.basename(file)} cannot be used: ${why}` });
     return { cached: false };
   }
+}
+
+/** Pairs one judge is asked about at once: 64 images, two GPU batches' worth. */
+const PAIRS_IN_FLIGHT = 32;
+
+/** Waits for every task, then rejects with the first failure, so no pair is left running behind a thrown error. */
+async function settleAll(tasks: ReadonlyArray<Promise<void>>): Promise<void> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function isStoredScore(s: { score: number | null } | undefined): boolean {

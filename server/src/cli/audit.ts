@@ -23,7 +23,7 @@ import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';
 
 const FLAGS = ['--json', '--no-cache', '--allow-outside', '--quiet', '--explain'];
-const VALUED = ['--pairs', '--judge', '--min-accuracy', '--reporter', '--out', '--cache', '--provider'];
+const VALUED = ['--pairs', '--judge', '--min-accuracy', '--reporter', '--out', '--cache', '--provider', '--judge-batch'];
 
 interface Settings {
   readonly provider: ProviderSetting;
@@ -31,6 +31,7 @@ interface Settings {
   readonly reporters: AuditReporterName[];
   readonly judges: string[];
   readonly pairs?: string;
+  readonly judgeBatch?: number;
 }
 
 export async function runAuditCommand(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -50,7 +51,7 @@ export async function runAuditCommand(argv: readonly string[], out: (line: strin
   const store = args.flags.has('--no-cache') ? undefined : await ResultCache.open(resolveCacheRoot(cwd, args.flags.get('--cache') as string | undefined));
   const ci = process.env.CI === 'true' || process.env.CI === '1' || !process.stderr.isTTY;
   const progress = args.flags.has('--quiet') ? undefined : createAuditProgress(process.stderr, { ci });
-  const pool = new JudgePool({ provider: settings.provider, log: (line) => err(line) });
+  const pool = new JudgePool({ provider: settings.provider, log: (line) => err(line), ...(settings.judgeBatch ? { maxBatch: settings.judgeBatch } : {}) });
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
@@ -93,7 +94,12 @@ function readSettings(args: ParsedArgs): Settings {
   const pairs = args.flags.get('--pairs') as string | undefined;
   if (pairs === undefined && judges.length > 0) throw new UsageError('--judge needs --pairs (an audit block names its own judges)');
   if (pairs !== undefined && judges.length === 0) throw new UsageError('--pairs needs at least one --judge NAME');
-  return { provider, minAccuracy, reporters, judges, pairs };
+  const batch = args.flags.get('--judge-batch');
+  const judgeBatch = batch === undefined ? undefined : Number(batch);
+  if (judgeBatch !== undefined && !(Number.isInteger(judgeBatch) && judgeBatch >= 1 && judgeBatch <= 256)) {
+    throw new UsageError(`--judge-batch must be a whole number from 1 to 256; got '${batch}'`);
+  }
+  return { provider, minAccuracy, reporters, judges, pairs, judgeBatch };
 }
 
 /** The one audit of `--pairs`, its images read only inside the pairs' project unless --allow-outside. */

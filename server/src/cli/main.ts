@@ -17,16 +17,20 @@ const HELP = `wabi ${VERSION}: tests that image models honour anti-aesthetic int
 Usage:
   wabi run [SPEC|DIR ...] [--filter NAME] [--seeds 1..4] [--generator A,B,...] [--concurrency N] [--no-cache]
            [--reporter json,junit,html,blob] [--out DIR] [--provider P] [--cache DIR] [--allow-outside]
-           [--shard i/n]                         generate, score and judge the tests (exit 1 if any fails);
+           [--shard i/n] [--judge-batch N]       generate, score and judge the tests (exit 1 if any fails);
                                                  --generator runs each test once per generator named and prints
                                                  a leaderboard (as does a \`compare\` list in a spec's defaults);
                                                  --shard runs the i-th of n parts of the tests, the same part on
-                                                 every machine, balanced by images; blob writes its result
+                                                 every machine, balanced by images; blob writes its result;
+                                                 --judge-batch: most images per judge model run, gathered across
+                                                 tests and seeds (an audit's pairs, for audit); default 4 on the
+                                                 CPU, 32 on a GPU
   wabi merge-reports DIR|FILE ... [--reporter json,junit,html] [--out DIR] [--quiet]
                                                  join the shards' blobs into one run's reports and exit code
   wabi audit [SPEC|DIR ...] --pairs FILE|DIR --judge NAME [--judge NAME ...] [--min-accuracy X] [--json]
            [--reporter json,csv,html] [--out DIR] [--cache DIR] [--no-cache] [--provider P] [--allow-outside]
-           [--quiet] [--explain]                 does each judge score the faithful image of every pair above the
+           [--quiet] [--explain] [--judge-batch N]
+                                                 does each judge score the faithful image of every pair above the
                                                  polished one? accuracy, F1, AUROC, mean gap by category, tests
                                                  between judges (exit 1 if one is under --min-accuracy); without
                                                  --pairs, every audit block of the specs. The judge 'traits' is

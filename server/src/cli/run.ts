@@ -17,7 +17,7 @@ import { formatDiagnostic } from './check';
 import { findSpecs } from './specFiles';
 
 const FLAGS = ['--no-cache', '--quiet', '--allow-outside'];
-const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch', '--generator', '--shard'];
+const VALUED = ['--filter', '--seeds', '--concurrency', '--reporter', '--out', '--provider', '--cache', '--batch', '--judge-batch', '--generator', '--shard'];
 
 export async function runRun(argv: readonly string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const args = parseArgs(argv, FLAGS, VALUED);
@@ -26,6 +26,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   // Without --concurrency the runner makes 2 images at once, or as many as the largest generator pool can.
   const concurrency = args.flags.has('--concurrency') ? wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2) : undefined;
   const batchSize = wholeNumber(args.flags.get('--batch'), '--batch', 8);
+  const judgeBatch = args.flags.has('--judge-batch') ? wholeNumber(args.flags.get('--judge-batch'), '--judge-batch', 1) : undefined;
   const seeds = args.flags.has('--seeds') ? parseSeedList(String(args.flags.get('--seeds'))) : undefined;
   const generators = args.flags.has('--generator') ? parseGeneratorList(String(args.flags.get('--generator'))) : undefined;
   let reporters: ReporterName[];
@@ -61,6 +62,7 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
     provider,
     concurrency,
     batchSize,
+    ...(judgeBatch ? { judgeBatch } : {}),
     shard,
     onEvent: (e) => {
       if (progress && e.type !== 'run-queued' && e.type !== 'run-planned') progress(e);

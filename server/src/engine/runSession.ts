@@ -64,6 +64,8 @@ export interface RunRequest {
   readonly compare?: CompareSetting;
   readonly concurrency?: number;
   readonly batchSize?: number;
+  /** Most images per judge model run, gathered across tests and seeds (default per provider). */
+  readonly judgeBatch?: number;
   /** Run only this shard of the selection (after the filter and the compare expansion); runner/shards.ts says how
    *  the split is made. A shard may be empty: it runs nothing and its result has no tests. */
   readonly shard?: ShardSpec;
@@ -167,6 +169,7 @@ async function execute(request: RunRequest, signal: AbortSignal): Promise<RunOut
     provider: request.provider,
     concurrency: request.concurrency,
     batchSize: request.batchSize,
+    ...(request.judgeBatch ? { judgeBatch: request.judgeBatch } : {}),
     signal,
     regenerate: request.regenerate,
     onEvent: request.onEvent,

@@ -16,7 +16,7 @@ import type { GeneratorDeclaration, JudgeDeclaration } from '../catalogue/declar
 import type { MeasureSpec } from '../language/resolved';
 import { displayPath } from '../files/paths';
 import { ImageError } from '../scoring/images';
-import type { Judge } from '../scoring/judges/index';
+import type { ClipJudge, Judge } from '../scoring/judges/index';
 import { JudgePool } from '../scoring/judges/pool';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TRAIT_MODEL_VERSION, TraitScorer } from '../scoring/traitScorer';
@@ -53,6 +53,10 @@ export interface RunOptions {
    *  capacity of the largest generator pool the tests use, so that a pool is kept busy. */
   readonly concurrency?: number;
   readonly batchSize?: number;
+  /** Most images per judge model run, gathered across tests and seeds (default per provider). */
+  readonly judgeBatch?: number;
+  /** How long a judge's first waiting image waits for others, in ms (default judgeModel.ts's JUDGE_GATHER_MS). */
+  readonly judgeGatherMs?: number;
   readonly signal?: AbortSignal;
   /** Make every generated image again, replacing the stored one (the store is otherwise read first). */
   readonly regenerate?: boolean;
@@ -103,7 +107,12 @@ class Run {
     private readonly options: RunOptions,
   ) {
     this.limiter = new Limiter(Math.max(1, options.concurrency ?? defaultConcurrency(plans)));
-    this.judges = new JudgePool({ provider: options.provider, log: options.log });
+    this.judges = new JudgePool({
+      provider: options.provider,
+      log: options.log,
+      ...(options.judgeBatch ? { maxBatch: options.judgeBatch } : {}),
+      ...(options.judgeGatherMs !== undefined ? { gatherMs: options.judgeGatherMs } : {}),
+    });
     // Every queued image and request listens for cancellation on the one signal.
     if (options.signal) setMaxListeners(0, options.signal);
     this.totalImages = plans.reduce((n, p) => n + this.jobs(p).length, 0);
@@ -114,28 +123,16 @@ class Run {
   }
 
   async execute(): Promise<RunResult> {
-    const results: TestResult[] = [];
     this.emit({ type: 'run-started', tests: this.plans.length, images: this.totalImages });
-    let complete = true;
+    let results: TestResult[];
     let endpoints: EndpointFigures[] = [];
     try {
-      for (const plan of this.plans) {
-        if (this.options.signal?.aborted) {
-          complete = false;
-          break;
-        }
-        const result = await this.runTest(plan);
-        if (result === 'cancelled') {
-          complete = false;
-          break;
-        }
-        results.push(result);
-        this.emit({ type: 'test-finished', result, done: results.length, total: this.plans.length });
-      }
+      results = await this.runAll();
     } finally {
       endpoints = this.endpointFigures();
       await this.close();
     }
+    const complete = results.length === this.plans.length;
     const result: RunResult = {
       startedAt: new Date(this.started).toISOString(),
       finishedAt: new Date().toISOString(),
@@ -161,6 +158,44 @@ class Run {
     for (const g of this.generators.values()) await g.close?.().catch(() => undefined);
     if (this.scorer) await (await this.scorer.catch(() => undefined))?.close();
     await this.judges.close();
+  }
+
+  /**
+   * Every test, each result in plan order; tests cancelled or never started are left out. Tests run one after
+   * another, unless some ask model judges: then tests start while those running hold fewer than
+   * IMAGES_IN_FLIGHT images, so that their judge calls meet in batches across tests (a GPU runs 32 images in
+   * little more time than one). Generation keeps its own order and limit (the Limiter is first come, first
+   * served), and `test-finished` events come in plan order.
+   */
+  private async runAll(): Promise<TestResult[]> {
+    const window = new TestWindow(this.plans.some(asksModelJudges) ? IMAGES_IN_FLIGHT : 0);
+    const outcomes: Array<TestResult | 'cancelled' | undefined> = [];
+    let reported = 0;
+    let done = 0;
+    const report = () => {
+      for (; reported < this.plans.length && outcomes[reported] !== undefined; reported++) {
+        const result = outcomes[reported];
+        if (result !== 'cancelled') this.emit({ type: 'test-finished', result: result!, done: ++done, total: this.plans.length });
+      }
+    };
+    const running: Array<Promise<void>> = [];
+    for (let i = 0; i < this.plans.length; i++) {
+      const images = this.jobs(this.plans[i]).length;
+      await window.enter(images);
+      if (this.options.signal?.aborted) {
+        window.leave(images);
+        break;
+      }
+      running.push(
+        this.runTest(this.plans[i]).then((outcome) => {
+          outcomes[i] = outcome;
+          window.leave(images);
+          report();
+        }),
+      );
+    }
+    await Promise.all(running);
+    return outcomes.filter((o): o is TestResult => o !== undefined && o !== 'cancelled');
   }
 
   /** The images a test needs: per seed the prompt's image and, with a baseline prompt, the baseline's; the input
@@ -379,7 +414,7 @@ class Run {
       this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, file: files[i].file, traits: completeTraits(traits[i]), done: this.scored, total: this.totalImages });
     }
     const t1 = performance.now();
-    const judges = await this.judgeMeasures(plan, files.map((f) => f.file));
+    const judges = await this.judgeMeasures(plan, files.map((f) => f.file), signal);
     this.scoreMs += performance.now() - t1;
     return traits.map((t, i) => ({ traits: completeTraits(t), judges: judges[i] }));
   }
@@ -389,35 +424,54 @@ class Run {
     return this.scorer;
   }
 
-  private async judgeMeasures(plan: TestPlan, files: readonly string[]): Promise<Array<Record<string, number>>> {
-    const out: Array<Record<string, number>> = files.map(() => ({}));
-    for (const m of plan.judgeMeasures) {
-      const values = await this.judgeValues(plan, m, files);
-      values.forEach((v, i) => (out[i][m.key] = v));
-    }
+  /** The judge measures the test reads, per image. Every measure is asked at once, so different judges' models
+   *  run side by side; each clip judge embeds the test's images once for all its measures and for the aesthetic
+   *  heads that read it. */
+  private async judgeMeasures(plan: TestPlan, files: readonly string[], signal: AbortSignal): Promise<Array<Record<string, number>>> {
+    const embedded = new Map<ClipJudge, Promise<Float32Array[]>>();
+    const embeddings = (clip: ClipJudge) => {
+      let e = embedded.get(clip);
+      if (!e) {
+        e = clip.imageEmbeddings(files, signal);
+        // Awaited by every measure that reads it; a failure is reported there.
+        e.catch(() => undefined);
+        embedded.set(clip, e);
+      }
+      return e;
+    };
+    const asked: Array<{ key: string; values: Promise<number[]> }> = plan.judgeMeasures.map((m) => ({ key: m.key, values: this.judgeValues(plan, m, files, embeddings, signal) }));
     if (plan.aestheticJudge) {
       const key = aestheticKey(plan.aestheticJudge);
-      const values = await this.scoreWith(await this.judge(plan.aestheticJudge), files, plan.prompt, key);
-      values.forEach((v, i) => (out[i][key] = v));
+      asked.push({ key, values: this.judge(plan.aestheticJudge).then((j) => this.scoreWith(j, files, plan.prompt, key, embeddings, signal)) });
     }
+    for (const a of asked) a.values.catch(() => undefined);
+    const out: Array<Record<string, number>> = files.map(() => ({}));
+    for (const a of asked) (await a.values).forEach((v, i) => (out[i][a.key] = v));
     return out;
   }
 
-  private async judgeValues(plan: TestPlan, m: Extract<MeasureSpec, { kind: 'judge' }>, files: readonly string[]): Promise<number[]> {
+  private async judgeValues(
+    plan: TestPlan,
+    m: Extract<MeasureSpec, { kind: 'judge' }>,
+    files: readonly string[],
+    embeddings: (clip: ClipJudge) => Promise<Float32Array[]>,
+    signal: AbortSignal,
+  ): Promise<number[]> {
     const def = plan.judges.get(m.judge ?? `${m.fn}:default`);
     if (!def) throw new Error(`${m.key}: no ${m.fn} judge is defined`);
     const judge = await this.judge(def);
     if (m.fn === 'clip') {
       if (judge.kind !== 'clip') throw new Error(`${m.key}: '${def.name}' is a ${judge.kind} judge, not a clip judge`);
-      return judge.similarity(files, m.text ?? '');
+      return judge.similarity(await embeddings(judge), m.text ?? '', signal);
     }
-    return this.scoreWith(judge, files, plan.prompt, m.key);
+    return this.scoreWith(judge, files, plan.prompt, m.key, embeddings, signal);
   }
 
   /** A scalar per image from an aesthetic or reward judge. */
-  private scoreWith(judge: Judge, files: readonly string[], prompt: string, key: string): Promise<number[]> {
+  private async scoreWith(judge: Judge, files: readonly string[], prompt: string, key: string, embeddings: (clip: ClipJudge) => Promise<Float32Array[]>, signal: AbortSignal): Promise<number[]> {
     if (judge.kind === 'clip') throw new Error(`${key}: a clip judge gives similarities, not scores`);
-    return judge.score(files, prompt);
+    if (judge.kind === 'aesthetic') return judge.score(await embeddings(judge.encoder), signal);
+    return judge.score(files, prompt, signal);
   }
 
   private judge(def: JudgeDeclaration): Promise<Judge> {
@@ -429,6 +483,35 @@ class Run {
 function defaultConcurrency(plans: readonly TestPlan[]): number {
   const pools = new Set(plans.map((p) => p.generator).filter((g): g is GeneratorDeclaration => g !== undefined));
   return Math.max(DEFAULT_CONCURRENCY, ...[...pools].map((g) => poolCapacity(generatorSettings(g)) ?? 0));
+}
+
+/** Images of the tests in flight when tests overlap (runAll): two GPU judge batches' worth. */
+const IMAGES_IN_FLIGHT = 64;
+
+/** Whether a test asks a model judge (a declared clip, aesthetic or reward judge). */
+function asksModelJudges(plan: TestPlan): boolean {
+  return plan.judgeMeasures.length > 0 || plan.aestheticJudge !== undefined;
+}
+
+/** Admits tests while those in flight hold at most `limit` images; one test is always admitted. */
+class TestWindow {
+  private images = 0;
+  private tests = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async enter(images: number): Promise<void> {
+    while (this.tests > 0 && this.images + images > this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.tests++;
+    this.images += images;
+  }
+
+  leave(images: number): void {
+    this.tests--;
+    this.images -= images;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
 }
 
 function aestheticKey(def: JudgeDeclaration): string {

@@ -6,7 +6,9 @@
 // Which provider is fastest depends on the kind of work. Networks (judges) gain 2-19x on a GPU, so for them `auto`
 // takes the first that loads. Small per-pixel graphs (the traits) ran slower on WebGPU than on the same machine's
 // CPU (0.56-0.82x on an H200 with 16 cores), so their callers pass `probe`: every provider that loads then runs
-// the same timed batch and the fastest is kept.
+// the same timed batch and the fastest is kept. On Linux, `auto` tries WebGPU only where a GPU device is there:
+// otherwise Vulkan could only be a software driver, which loads and then runs a network tens of times slower than
+// the CPU provider (webGpuUnusable).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -21,8 +23,10 @@ export interface SessionOptions {
    *  tenfold); 'all' for real CNNs and transformers. */
   readonly optimization?: 'basic' | 'extended' | 'all';
   readonly intraOpThreads?: number;
-  /** Receives one line per provider tried and not used, and one for the provider chosen. */
+  /** Receives one line saying which provider was chosen and why (the providers tried and not used included). */
   readonly log?: (line: string) => void;
+  /** false: the caller logs the choice itself (from OpenSession's `why`), with what else it knows. */
+  readonly logChoice?: boolean;
   /** Names the model in messages (a file path, or "trait analysers"). */
   readonly label?: string;
   /** With `auto`: time this batch (inputs by name and shape, float32; those the model does not have are left
@@ -36,6 +40,9 @@ const PROBE_RUNS = 3;
 export interface OpenSession {
   readonly session: ort.InferenceSession;
   readonly provider: Provider;
+  /** Why this provider, to follow "running on cpu": ", the first of cuda, webgpu and cpu that loads (cuda
+   *  unavailable: ...)", " (as set)", or the probe's timings. */
+  readonly why: string;
 }
 
 /** Errors from a provider that is not there at all, as opposed to a broken model. */
@@ -47,21 +54,22 @@ function isProviderUnavailable(message: string): boolean {
 ort.env.logLevel = 'fatal';
 
 export async function openSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<OpenSession> {
-  const setting = options.provider ?? 'auto';
-  const log = options.log ?? (() => undefined);
   const label = options.label ?? (typeof model === 'string' ? model : 'model');
-  if (setting !== 'auto') {
-    const session = await tryProvider(model, setting, options, label, false);
-    log(`${label}: running on ${setting}`);
-    return { session, provider: setting };
-  }
+  const opened = await chooseProvider(model, options, label);
+  if (options.logChoice !== false) options.log?.(`${label}: running on ${opened.provider}${opened.why}`);
+  return opened;
+}
+
+async function chooseProvider(model: Uint8Array | string, options: SessionOptions, label: string): Promise<OpenSession> {
+  const setting = options.provider ?? 'auto';
+  if (setting !== 'auto') return { session: await tryProvider(model, setting, options, label, false), provider: setting, why: ' (as set)' };
   const failures: string[] = [];
-  const loaded: OpenSession[] = [];
+  const loaded: Array<{ session: ort.InferenceSession; provider: Provider }> = [];
   for (const provider of AUTO_ORDER) {
     if (provider === 'webgpu') {
-      const missing = missingWebGpuDriver();
-      if (missing) {
-        failures.push(`webgpu unavailable: ${missing}`);
+      const unusable = webGpuUnusable();
+      if (unusable) {
+        failures.push(`webgpu unavailable: ${unusable}`);
         continue;
       }
     }
@@ -78,19 +86,16 @@ export async function openSession(model: Uint8Array | string, options: SessionOp
     // Without a probe the first provider that loads is the one.
     if (!options.probe) break;
   }
-  if (loaded.length === 1 || !options.probe) {
-    const chosen = loaded[0];
-    log(`${label}: running on ${chosen.provider}` + (failures.length ? ` (${failures.join('; ')})` : ''));
-    return chosen;
-  }
-  const timed: Array<{ open: OpenSession; ms: number }> = [];
+  const tried = failures.length ? ` (${failures.join('; ')})` : '';
+  if (!options.probe) return { ...loaded[0], why: `, the first of ${AUTO_ORDER.join(', ')} that loads${tried}` };
+  if (loaded.length === 1) return { ...loaded[0], why: tried };
+  const timed: Array<{ open: (typeof loaded)[number]; ms: number }> = [];
   for (const open of loaded) timed.push({ open, ms: await probeMs(open.session, options.probe) });
   timed.sort((x, y) => x.ms - y.ms);
   for (const t of timed.slice(1)) await t.open.session.release();
   const batch = Object.values(options.probe)[0]?.[0] ?? 1;
   const times = timed.map((t) => `${t.open.provider} ${t.ms.toFixed(1)} ms`).join(', ');
-  log(`${label}: running on ${timed[0].open.provider}, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})`);
-  return timed[0].open;
+  return { ...timed[0].open, why: `, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})` };
 }
 
 const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
@@ -157,9 +162,12 @@ function shorten(s: string): string {
 
 export { ort };
 
-/** On Linux, ORT's WebGPU runs on Vulkan; without a Vulkan loader, Dawn prints a raw warning to stderr and fails.
- *  `auto` checks for the loader first and skips WebGPU quietly when there is none. */
-function missingWebGpuDriver(): string | undefined {
+/** Why `auto` should not try WebGPU here, or undefined. On Linux, ORT's WebGPU runs on Vulkan: without a Vulkan
+ *  loader, Dawn prints a raw warning to stderr and fails. With a loader but no GPU device node, the only Vulkan
+ *  driver that can answer is a software one (Mesa's lavapipe, installed with desktop and browser packages): WebGPU
+ *  then loads and runs on the CPU, a CLIP ViT-B/32 image encoder at 0.22 img/s where the CPU provider ran 15.9 on
+ *  the same 2 cores. An explicit `webgpu` setting still tries. */
+export function webGpuUnusable(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
@@ -172,19 +180,19 @@ function missingWebGpuDriver(): string | undefined {
     '/usr/local/lib',
   ];
   if (!dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) found';
-  // Mesa's software driver (lavapipe) gives Vulkan, and so WebGPU, an adapter without any GPU: a judge's network then
-  // ran tens of times slower than on the CPU provider. `auto` takes WebGPU only where there is a GPU to drive (a DRM
-  // render node, or NVIDIA's device files); --provider webgpu still uses whatever adapter is there.
-  return hasGpuDevice() ? undefined : 'no GPU device (/dev/dri/renderD*, /dev/nvidia*): a software Vulkan driver would run it on the CPU';
+  if (!hasGpuDevice()) return 'no GPU device (/dev/dri/renderD*, /dev/nvidia*, /dev/dxg): Vulkan here could only run in software on the CPU';
+  return undefined;
 }
 
+/** A device node a hardware Vulkan driver opens: DRM render nodes (AMD, Intel, most others), NVIDIA's own nodes,
+ *  or WSL's GPU paravirtualisation. */
 function hasGpuDevice(): boolean {
-  const list = (dir: string) => {
+  const listed = (dir: string, prefix: string) => {
     try {
-      return fs.readdirSync(dir);
+      return fs.readdirSync(dir).some((f) => f.startsWith(prefix));
     } catch {
-      return [];
+      return false;
     }
   };
-  return list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d+$/.test(f));
+  return listed('/dev/dri', 'renderD') || listed('/dev', 'nvidia') || fs.existsSync('/dev/dxg');
 }

@@ -6,13 +6,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { openSession, ort } from './session';
 import type { FromSessionWorker, SessionWorkerData, ToSessionWorker, WireTensor } from './sessionWire';
+import { sessionSignature } from './signature';
 
 const port = parentPort;
 if (!port) throw new Error('sessionWorker.js runs only as a worker thread');
 const data = workerData as SessionWorkerData;
 
-function toWire(t: ort.Tensor): WireTensor {
-  return { type: t.type as WireTensor['type'], data: t.data as WireTensor['data'], dims: [...t.dims] };
+/** Outputs as wire tensors; anything that is not a tensor (a sequence, a map) is left out. */
+function toWire(out: ort.InferenceSession.OnnxValueMapType): Record<string, WireTensor> {
+  const outputs: Record<string, WireTensor> = {};
+  for (const [name, t] of Object.entries(out)) {
+    if (!(t instanceof ort.Tensor) || !ArrayBuffer.isView(t.data)) continue;
+    outputs[name] = { type: t.type as WireTensor['type'], data: t.data as WireTensor['data'], dims: [...t.dims] };
+  }
+  return outputs;
 }
 
 async function main(): Promise<void> {
@@ -21,7 +28,7 @@ async function main(): Promise<void> {
   try {
     const opened = await openSession(data.model, { ...data.options, log: (line) => send({ type: 'log', line }) });
     session = opened.session;
-    send({ type: 'opened', provider: opened.provider, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+    send({ type: 'opened', provider: opened.provider, why: opened.why, signature: sessionSignature(session) });
   } catch (e) {
     send({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
     return;
@@ -33,10 +40,9 @@ async function main(): Promise<void> {
     }
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(m.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-    session.run(feeds).then(
+    (m.fetches ? session.run(feeds, m.fetches) : session.run(feeds)).then(
       (out) => {
-        const outputs: Record<string, WireTensor> = {};
-        for (const [name, t] of Object.entries(out)) outputs[name] = toWire(t);
+        const outputs = toWire(out);
         send({ type: 'result', id: m.id, outputs }, Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
       },
       (e: unknown) => send({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }),

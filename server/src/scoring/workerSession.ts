@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { INFERENCE_THREAD_STACK_MB } from './inferenceThread';
 import type { Provider, SessionOptions } from './session';
 import type { FromSessionWorker, SessionWorkerData, ToSessionWorker, WireTensor } from './sessionWire';
+import type { Signature } from './signature';
 
 export type { WireTensor } from './sessionWire';
 
@@ -26,18 +27,28 @@ export class WorkerSession {
   private readonly pending = new Map<number, { resolve: (o: Record<string, WireTensor>) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private exited: Error | undefined;
+  private releasing = false;
+
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
 
   private constructor(
     private readonly worker: Worker,
     readonly provider: Provider,
-    readonly inputNames: readonly string[],
-    readonly outputNames: readonly string[],
+    /** Why this provider (session.ts's OpenSession.why). */
+    readonly why: string,
+    /** The model's inputs and outputs as onnxruntime's metadata describes them. */
+    readonly signature: Signature,
   ) {
+    this.inputNames = signature.inputs.map((i) => i.name);
+    this.outputNames = signature.outputs.map((o) => o.name);
     worker.on('message', (m: FromSessionWorker) => {
       if (m.type !== 'result' && m.type !== 'error') return;
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if (this.pending.size === 0) worker.unref();
+      // Once released, the worker stays referenced until it exits: a result that comes back after release() must
+      // not let the process's event loop run dry while release() waits for the exit.
+      if (this.pending.size === 0 && !this.releasing) worker.unref();
       if (m.type === 'result') p?.resolve(m.outputs);
       else p?.reject(new Error(m.message));
     });
@@ -56,7 +67,7 @@ export class WorkerSession {
         if (m.type === 'log') log?.(m.line);
         else if (m.type === 'opened') {
           done();
-          resolve(new WorkerSession(worker, m.provider, m.inputNames, m.outputNames));
+          resolve(new WorkerSession(worker, m.provider, m.why, m.signature));
         } else if (m.type === 'failed') {
           done();
           void worker.terminate();
@@ -82,11 +93,12 @@ export class WorkerSession {
     });
   }
 
-  /** Runs the model on `feeds`; their arrays are transferred to the worker and unusable afterwards. */
-  run(feeds: Record<string, WireTensor>): Promise<Record<string, WireTensor>> {
+  /** Runs the model on `feeds`; their arrays are transferred to the worker and unusable afterwards. `fetches`
+   *  names the outputs wanted (default all). */
+  run(feeds: Record<string, WireTensor>, fetches?: readonly string[]): Promise<Record<string, WireTensor>> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
-    const message: ToSessionWorker = { type: 'run', id, feeds };
+    const message: ToSessionWorker = { type: 'run', id, feeds, ...(fetches ? { fetches: [...fetches] } : {}) };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
@@ -102,6 +114,7 @@ export class WorkerSession {
     if (this.exited) return;
     const exit = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     // Keeps the process alive until the worker has released its session and ended.
+    this.releasing = true;
     this.worker.ref();
     this.worker.postMessage({ type: 'release' } satisfies ToSessionWorker);
     const timer = setTimeout(() => void this.worker.terminate(), RELEASE_GRACE_MS);

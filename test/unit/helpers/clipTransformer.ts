@@ -13,7 +13,7 @@
 // These are the input and output names and types the project's ClipJudge looks for (pixel_values, input_ids,
 // image_embeds, text_embeds); the text tower takes no attention mask, since the causal mask and the end-token
 // pooling already make padding irrelevant.
-import { attr, Graph, type Value } from '../../../server/src/scoring/onnx/graph';
+import { attr, Graph, type ModelOptions, type Value } from '../../../server/src/scoring/onnx/graph';
 import { CLIP_VOCAB, prng, weights } from './judgeModels';
 
 export interface TransformerSize {
@@ -129,8 +129,9 @@ function checkSize(t: TransformerSize, what: string): void {
   if (t.width % t.heads !== 0) throw new Error(`${what}: width ${t.width} is not a multiple of ${t.heads} heads`);
 }
 
-/** The image tower: pixel_values [N,3,S,S] float32 -> image_embeds [N,embedDim]. */
-export function buildClipImageTower(c: ClipTransformerConfig, seed = 1): BuiltTower {
+/** The image tower: pixel_values [N,3,S,S] float32 -> image_embeds [N,embedDim]. `model.float16` stores it as a
+ *  float16 export would be (weights, input and output in half precision). */
+export function buildClipImageTower(c: ClipTransformerConfig, seed = 1, model: ModelOptions = {}): BuiltTower {
   const v = c.vision;
   checkSize(v, 'vision');
   if (c.imageSize % c.patch !== 0) throw new Error(`image size ${c.imageSize} is not a multiple of the ${c.patch} px patch`);
@@ -147,11 +148,11 @@ export function buildClipImageTower(c: ClipTransformerConfig, seed = 1): BuiltTo
   const states = encoder(w, w.layerNorm(tokens, v.width), seq, v);
   const pooled = w.layerNorm(g.node('Gather', [states, g.constant([0], [], 'int64')], { axis: attr.int(1) }), v.width);
   g.output(w.linear(pooled, v.width, c.embedDim, false), 'image_embeds', 'float32', ['N', c.embedDim]);
-  return { bytes: g.toModel(), parameters: w.parameters };
+  return { bytes: g.toModel(model), parameters: w.parameters };
 }
 
-/** The text tower: input_ids [N,context] int64 -> text_embeds [N,embedDim]. */
-export function buildClipTextTower(c: ClipTransformerConfig, seed = 2): BuiltTower {
+/** The text tower: input_ids [N,context] int64 -> text_embeds [N,embedDim] (float16 with `model.float16`). */
+export function buildClipTextTower(c: ClipTransformerConfig, seed = 2, model: ModelOptions = {}): BuiltTower {
   const t = c.text;
   checkSize(t, 'text');
   const g = new Graph('clip_text_tower');
@@ -165,5 +166,5 @@ export function buildClipTextTower(c: ClipTransformerConfig, seed = 2): BuiltTow
   const end = g.node('ArgMax', [ids], { axis: attr.int(1), keepdims: attr.int(1) });
   const pooled = g.node('GatherND', [states, end], { batch_dims: attr.int(1) });
   g.output(w.linear(pooled, t.width, c.embedDim, false), 'text_embeds', 'float32', ['N', c.embedDim]);
-  return { bytes: g.toModel(), parameters: w.parameters };
+  return { bytes: g.toModel(model), parameters: w.parameters };
 }

@@ -201,7 +201,7 @@ export interface AestheticHead {
   readonly b2: number;
 }
 
-export function buildAestheticHead(o: { dim?: number; seed?: number; inputName?: string; outputName?: string } = {}): { bytes: Uint8Array; head: AestheticHead } {
+export function buildAestheticHead(o: { dim?: number; seed?: number; inputName?: string; outputName?: string; float16?: boolean } = {}): { bytes: Uint8Array; head: AestheticHead } {
   const rand = prng(o.seed ?? 3);
   const dim = o.dim ?? 16;
   const hidden = 32;
@@ -211,7 +211,7 @@ export function buildAestheticHead(o: { dim?: number; seed?: number; inputName?:
   const h = g.relu(g.add(g.matmul(x, g.constant(head.w1, [dim, hidden])), g.constant(head.b1, [hidden])));
   const y = g.add(g.matmul(h, g.constant(head.w2, [hidden, 1])), g.constant([head.b2], [1]));
   g.output(y, o.outputName ?? 'score', 'float32', ['N', 1]);
-  return { bytes: g.toModel(), head };
+  return { bytes: g.toModel({ float16: o.float16 }), head };
 }
 
 export function aestheticReference(head: AestheticHead, embedding: Float32Array): number {
@@ -237,7 +237,7 @@ export interface RewardModel {
 }
 
 export function buildRewardModel(
-  o: { size?: number; text?: boolean; mask?: boolean; seed?: number; imageName?: string; outputName?: string; outputShape?: 'N' | 'N1' } = {},
+  o: { size?: number; text?: boolean; mask?: boolean; seed?: number; imageName?: string; outputName?: string; outputShape?: 'N' | 'N1'; float16?: boolean } = {},
 ): { bytes: Uint8Array; model: RewardModel } {
   const rand = prng(o.seed ?? 4);
   const size = o.size ?? 224;
@@ -266,7 +266,7 @@ export function buildRewardModel(
   } else {
     g.output(score, o.outputName ?? 'logits', 'float32', ['N', 1]);
   }
-  return { bytes: g.toModel(), model };
+  return { bytes: g.toModel({ float16: o.float16 }), model };
 }
 
 export function rewardReference(m: RewardModel, image: Float32Array, ids?: readonly number[], mask?: readonly number[]): number {

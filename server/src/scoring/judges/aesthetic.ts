@@ -2,9 +2,8 @@
 // small head on CLIP image embeddings, [N,D] float32 -> [N,1] (or [N]), trained on 1..10 ratings. As LAION's own
 // code does, the embeddings are L2-normalised before the head reads them. Scores are clamped to 0..10, the
 // range the spec language documents for `aesthetic(JUDGE)`.
-import { ort } from '../session';
 import { normalised, type ClipJudge, type JudgeImages } from './clip';
-import { embeddingInputRole, JudgeError, JudgeModel, scoreOutputRole, chunked, type JudgeOptions, type TensorInfo } from './judgeModel';
+import { embeddingInputRole, JudgeError, JudgeModel, scoreOutputRole, type JudgeOptions, type TensorInfo } from './judgeModel';
 import type { AestheticJudgeSpec } from './spec';
 
 export const AESTHETIC_MIN = 0;
@@ -19,7 +18,6 @@ export class AestheticJudge {
     private readonly head: JudgeModel,
     private readonly input: TensorInfo,
     private readonly output: string,
-    private readonly options: JudgeOptions,
   ) {}
 
   /** Opens the head; `encoder` is the opened `clip` judge the spec names in `encoder`. The encoder stays owned by
@@ -34,10 +32,10 @@ export class AestheticJudge {
       head.noOtherInputs('an embedding input');
       await head.settleOutputs(() => {
         const d = typeof input.shape?.[1] === 'number' ? input.shape[1] : (encoder.embeddingDim ?? 1);
-        return { [input.name]: new ort.Tensor('float32', new Float32Array(d), [1, d]) };
+        return { [input.name]: { type: 'float32', data: new Float32Array(d), dims: [d] } };
       });
       const output = head.output(scoreOutputRole()).name;
-      return new AestheticJudge(spec, encoder, head, input, output, options);
+      return new AestheticJudge(spec, encoder, head, input, output);
     } catch (e) {
       await head.dispose();
       throw e;
@@ -48,24 +46,25 @@ export class AestheticJudge {
     return this.head.provider;
   }
 
+  /** The head's model (its batch size and what it has run). */
+  get models(): { readonly head: JudgeModel } {
+    return { head: this.head };
+  }
+
   /** Aesthetic scores, 0..10, one per image (images, a tensor preprocessed for the encoder, or its embeddings). */
-  async score(images: JudgeImages): Promise<number[]> {
-    const embeddings = (await this.encoder.embeddings(images)).map(normalised);
+  async score(images: JudgeImages, signal?: AbortSignal): Promise<number[]> {
+    const embeddings = (await this.encoder.embeddings(images, signal)).map(normalised);
     const d = this.input.shape?.[1];
     if (embeddings.length > 0 && typeof d === 'number' && embeddings[0].length !== d) {
       throw this.head.error(
         `not an aesthetic head for '${this.encoder.spec.name}': expected an embedding input of shape [N,${embeddings[0].length}], found ${`input '${this.input.name}' of shape [N,${d}]`}: pair the head with the CLIP model it was trained on`,
       );
     }
-    const max = JudgeModel.batchOfOne(this.input) ? 1 : (this.options.maxBatch ?? 64);
-    return chunked(embeddings.length, max, async (start, end) => {
-      const width = embeddings[0].length;
-      const data = new Float32Array((end - start) * width);
-      for (let i = start; i < end; i++) data.set(embeddings[i], (i - start) * width);
-      const result = await this.head.run({ [this.input.name]: new ort.Tensor('float32', data, [end - start, width]) }, this.output);
-      const values = Array.from(result.data as Float32Array | Float64Array, Number);
-      if (values.length !== end - start) throw this.head.error(`output '${this.output}' has shape [${result.dims.join(',')}], not [${end - start},1]`);
-      return values.map((v) => Math.min(AESTHETIC_MAX, Math.max(AESTHETIC_MIN, v)));
+    const items = embeddings.map((e) => ({ [this.input.name]: { type: 'float32' as const, data: e, dims: [e.length] } }));
+    const results = await this.head.runItems(items, this.output, signal);
+    return results.map((r) => {
+      if (r.data.length !== 1) throw this.head.error(`output '${this.output}' gives [${r.dims.join(',')}] per image, not one score`);
+      return Math.min(AESTHETIC_MAX, Math.max(AESTHETIC_MIN, r.data[0]));
     });
   }
 

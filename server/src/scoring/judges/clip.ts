@@ -7,20 +7,21 @@
 //
 // Text embeddings are cached per text for the judge's lifetime: a spec asks the same few texts of every image.
 import { ort } from '../session';
+import { BatchCancelled } from './batcher';
 import { isTensor, preprocessImages, type ImageInput } from './preprocess';
 import type { ClipJudgeSpec } from './spec';
 import { displayPath } from '../../files/paths';
-import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
+import { CLIP_CONTEXT_LENGTH, textItem, TextTokenizer, TokenizerError } from './tokenizer';
 import * as path from 'node:path';
 import {
-  chunked,
   embeddingOutputRole,
+  floatRows,
   idsInputRole,
   imageInputRole,
+  imageItems,
   JudgeError,
   JudgeModel,
   maskInputRole,
-  rows,
   type JudgeOptions,
   type TensorInfo,
 } from './judgeModel';
@@ -32,7 +33,8 @@ export type JudgeImages = ort.Tensor | readonly ImageInput[] | readonly Float32A
 export class ClipJudge {
   /** The discriminant of the Judge union. */
   readonly kind = 'clip' as const;
-  private readonly textCache = new Map<string, Float32Array>();
+  /** Per text, its embedding (a promise, so callers asking for a text being encoded share that run). */
+  private readonly textCache = new Map<string, Promise<Float32Array>>();
   private imageDim: number | undefined;
   private textDim: number | undefined;
 
@@ -49,7 +51,6 @@ export class ClipJudge {
       readonly textOut: string;
       readonly length: number;
     },
-    private readonly options: JudgeOptions,
   ) {
     this.imageDim = staticDim(image.signature.outputs.find((o) => o.name === io.imageOut));
     this.textDim = staticDim(text.signature.outputs.find((o) => o.name === io.textOut));
@@ -76,17 +77,17 @@ export class ClipJudge {
       const size = spec.preprocess.size;
       const pixels = image.input(imageInputRole(size))!;
       image.noOtherInputs('an image input');
-      await image.settleOutputs(() => ({ [pixels.name]: new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]) }));
+      await image.settleOutputs(() => ({ [pixels.name]: { type: 'float32', data: new Float32Array(3 * size * size), dims: [3, size, size] } }));
       const imageOut = image.output(embeddingOutputRole('image')).name;
 
       const ids = text.input(idsInputRole())!;
       const mask = text.input(maskInputRole(), true);
       text.noOtherInputs(mask ? 'token ids and an attention mask' : 'token ids');
       const length = typeof ids.shape?.[1] === 'number' ? ids.shape[1] : (tokenizer.configuredLength ?? CLIP_CONTEXT_LENGTH);
-      await text.settleOutputs(() => textFeeds(tokenizer, [''], length, ids, mask));
+      await text.settleOutputs(() => textItem(tokenizer, '', length, ids, mask));
       const textOut = text.output(embeddingOutputRole('text')).name;
 
-      const judge = new ClipJudge(spec, image, text, tokenizer, { pixels, imageOut, ids, ...(mask ? { mask } : {}), textOut, length }, options);
+      const judge = new ClipJudge(spec, image, text, tokenizer, { pixels, imageOut, ids, ...(mask ? { mask } : {}), textOut, length });
       if (judge.imageDim !== undefined && judge.textDim !== undefined && judge.imageDim !== judge.textDim) {
         throw new JudgeError(
           `judge '${spec.name}': the image encoder gives ${judge.imageDim}-dimensional embeddings but the text encoder ${judge.textDim}-dimensional ones: they are not two halves of one CLIP model`,
@@ -121,40 +122,46 @@ export class ClipJudge {
     return preprocessImages(images, this.spec.preprocess);
   }
 
-  /** Image embeddings (not normalised), one per image. */
-  async imageEmbeddings(images: ort.Tensor | readonly ImageInput[]): Promise<Float32Array[]> {
+  /** The image and text encoders (their batch sizes and what they have run). */
+  get models(): { readonly image: JudgeModel; readonly text: JudgeModel } {
+    return { image: this.image, text: this.text };
+  }
+
+  /** Image embeddings (not normalised), one per image. The images run in batches with those of every other
+   *  caller waiting at the same moment; `signal` stops waiting (BatchCancelled). */
+  async imageEmbeddings(images: ort.Tensor | readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]> {
     const tensor = isTensor(images) ? images : await this.preprocess(images);
     const size = this.spec.preprocess.size;
     if (tensor.dims.length !== 4 || tensor.dims[1] !== 3 || tensor.dims[2] !== size || tensor.dims[3] !== size) {
       throw this.image.error(`imageEmbeddings() needs a [N,3,${size},${size}] tensor; got [${tensor.dims.join(',')}]`);
     }
-    const n = tensor.dims[0];
-    const per = 3 * size * size;
-    const data = tensor.data as Float32Array;
-    const max = JudgeModel.batchOfOne(this.io.pixels) ? 1 : (this.options.maxBatch ?? 16);
-    const out = await chunked(n, max, async (start, end) => {
-      const chunk = start === 0 && end === n ? tensor : new ort.Tensor('float32', data.slice(start * per, end * per), [end - start, 3, size, size]);
-      const result = await this.image.run({ [this.io.pixels.name]: chunk }, this.io.imageOut);
-      return rows(result, end - start, () => this.image.error(`output '${this.io.imageOut}' has shape [${result.dims.join(',')}], not [${end - start},D] (float32)`));
-    });
+    const items = imageItems(this.io.pixels.name, tensor.data as Float32Array, tensor.dims[0], size);
+    const results = await this.image.runItems(items, this.io.imageOut, signal);
+    const out = floatRows(results, (dims) => this.image.error(`output '${this.io.imageOut}' gives [${dims.join(',')}] per image, not [1,D] (float32)`));
     this.imageDim = this.checkDim(out, this.imageDim, 'image');
     return out;
   }
 
   /** Text embeddings (not normalised), one per text; each text is encoded once per judge. */
-  async textEmbeddings(texts: readonly string[]): Promise<Float32Array[]> {
+  async textEmbeddings(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const missing = [...new Set(texts.filter((t) => !this.textCache.has(t)))];
     if (missing.length > 0) {
-      const max = JudgeModel.batchOfOne(this.io.ids) ? 1 : (this.options.maxBatch ?? 16);
-      const computed = await chunked(missing.length, max, async (start, end) => {
-        const feeds = textFeeds(this.tokenizer, missing.slice(start, end), this.io.length, this.io.ids, this.io.mask);
-        const result = await this.text.run(feeds, this.io.textOut);
-        return rows(result, end - start, () => this.text.error(`output '${this.io.textOut}' has shape [${result.dims.join(',')}], not [${end - start},D] (float32)`));
+      const items = missing.map((t) => textItem(this.tokenizer, t, this.io.length, this.io.ids, this.io.mask));
+      // Not this caller's signal: other callers may come to wait for these texts too.
+      const computed = this.text.runItems(items, this.io.textOut).then((results) => {
+        const rows = floatRows(results, (dims) => this.text.error(`output '${this.io.textOut}' gives [${dims.join(',')}] per text, not [1,D] (float32)`));
+        this.textDim = this.checkDim(rows, this.textDim, 'text');
+        return rows;
       });
-      this.textDim = this.checkDim(computed, this.textDim, 'text');
-      missing.forEach((t, i) => this.textCache.set(t, computed[i]));
+      missing.forEach((t, i) => {
+        const one = computed.then((rows) => rows[i]);
+        // A failed run is not cached: the next caller tries again.
+        one.catch(() => this.textCache.delete(t));
+        this.textCache.set(t, one);
+      });
     }
-    return texts.map((t) => this.textCache.get(t)!);
+    const all = Promise.all(texts.map((t) => this.textCache.get(t)!));
+    return signal ? abandonable(all, signal) : all;
   }
 
   /** How many texts have cached embeddings. */
@@ -163,15 +170,15 @@ export class ClipJudge {
   }
 
   /** Cosine similarity of each image with `text`, -1..1. */
-  async similarity(images: JudgeImages, text: string): Promise<number[]> {
-    const [imgs, [t]] = await Promise.all([this.embeddings(images), this.textEmbeddings([text])]);
+  async similarity(images: JudgeImages, text: string, signal?: AbortSignal): Promise<number[]> {
+    const [imgs, [t]] = await Promise.all([this.embeddings(images, signal), this.textEmbeddings([text], signal)]);
     return imgs.map((e) => cosine(e, t, this.image));
   }
 
   /** Image embeddings from any JudgeImages form. */
-  async embeddings(images: JudgeImages): Promise<Float32Array[]> {
+  async embeddings(images: JudgeImages, signal?: AbortSignal): Promise<Float32Array[]> {
     if (!isTensor<ImageInput | Float32Array>(images) && images.length > 0 && images[0] instanceof Float32Array) return images as Float32Array[];
-    return this.imageEmbeddings(images as ort.Tensor | readonly ImageInput[]);
+    return this.imageEmbeddings(images as ort.Tensor | readonly ImageInput[], signal);
   }
 
   async dispose(): Promise<void> {
@@ -193,10 +200,14 @@ export class ClipJudge {
   }
 }
 
-function textFeeds(tokenizer: TextTokenizer, texts: readonly string[], length: number, ids: TensorInfo, mask?: TensorInfo): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = { [ids.name]: tokenizer.encodeBatch(texts, length, ids.type === 'int32' ? 'int32' : 'int64').ids };
-  if (mask) feeds[mask.name] = tokenizer.encodeBatch(texts, length, mask.type === 'int32' ? 'int32' : 'int64').mask;
-  return feeds;
+/** `work`, or a BatchCancelled as soon as `signal` aborts (the work itself goes on for whoever else waits). */
+function abandonable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new BatchCancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new BatchCancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function staticDim(t: TensorInfo | undefined): number | undefined {

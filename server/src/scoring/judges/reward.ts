@@ -9,8 +9,8 @@ import { ort } from '../session';
 import { isTensor, preprocessImages, type ImageInput } from './preprocess';
 import { displayPath } from '../../files/paths';
 import type { RewardJudgeSpec } from './spec';
-import { CLIP_CONTEXT_LENGTH, TextTokenizer, TokenizerError } from './tokenizer';
-import { chunked, idsInputRole, imageInputRole, JudgeError, JudgeModel, maskInputRole, scoreOutputRole, type JudgeOptions, type TensorInfo } from './judgeModel';
+import { CLIP_CONTEXT_LENGTH, textItem, TextTokenizer, TokenizerError } from './tokenizer';
+import { idsInputRole, imageInputRole, imageItems, JudgeError, JudgeModel, maskInputRole, scoreOutputRole, type ItemInput, type JudgeOptions, type TensorInfo } from './judgeModel';
 
 export class RewardJudge {
   /** The discriminant of the Judge union. */
@@ -20,7 +20,6 @@ export class RewardJudge {
     private readonly model: JudgeModel,
     private readonly tokenizer: TextTokenizer | undefined,
     private readonly io: { readonly pixels: TensorInfo; readonly ids?: TensorInfo; readonly mask?: TensorInfo; readonly output: string; readonly length: number },
-    private readonly options: JudgeOptions,
   ) {}
 
   static async open(spec: RewardJudgeSpec, options: JudgeOptions = {}): Promise<RewardJudge> {
@@ -46,9 +45,9 @@ export class RewardJudge {
       if (!ids && tokenizer) options.log?.(`${model.label}: the model reads no prompt; its tokenizer is not used`);
       const length = typeof ids?.shape?.[1] === 'number' ? ids.shape[1] : (tokenizer?.configuredLength ?? CLIP_CONTEXT_LENGTH);
       const io = { pixels, ...(ids ? { ids } : {}), ...(mask ? { mask } : {}), length };
-      await model.settleOutputs(() => feeds(io, tokenizer, new ort.Tensor('float32', new Float32Array(3 * size * size), [1, 3, size, size]), ''));
+      await model.settleOutputs(() => ({ ...imageItems(pixels.name, new Float32Array(3 * size * size), 1, size)[0], ...promptItem(io, tokenizer, '') }));
       const output = model.output(scoreOutputRole()).name;
-      return new RewardJudge(spec, model, tokenizer, { ...io, output }, options);
+      return new RewardJudge(spec, model, tokenizer, { ...io, output });
     } catch (e) {
       await model.dispose();
       throw e;
@@ -68,8 +67,14 @@ export class RewardJudge {
     return preprocessImages(images, this.spec.preprocess);
   }
 
-  /** One reward per image. `prompt` is required by models that read it and ignored by the others. */
-  async score(images: ort.Tensor | readonly ImageInput[], prompt?: string): Promise<number[]> {
+  /** The model (its batch size and what it has run). */
+  get models(): { readonly model: JudgeModel } {
+    return { model: this.model };
+  }
+
+  /** One reward per image. `prompt` is required by models that read it and ignored by the others. The images run
+   *  in batches with those of every other caller waiting at the same moment; `signal` stops waiting. */
+  async score(images: ort.Tensor | readonly ImageInput[], prompt?: string, signal?: AbortSignal): Promise<number[]> {
     if (this.readsPrompt && prompt === undefined) {
       throw this.model.error(`the reward model reads the prompt (input '${this.io.ids!.name}'): score() needs one`);
     }
@@ -78,16 +83,12 @@ export class RewardJudge {
     if (tensor.dims.length !== 4 || tensor.dims[1] !== 3 || tensor.dims[2] !== size || tensor.dims[3] !== size) {
       throw this.model.error(`score() needs a [N,3,${size},${size}] tensor; got [${tensor.dims.join(',')}]`);
     }
-    const n = tensor.dims[0];
-    const per = 3 * size * size;
-    const data = tensor.data as Float32Array;
-    const max = JudgeModel.batchOfOne(this.io.pixels) ? 1 : (this.options.maxBatch ?? 16);
-    return chunked(n, max, async (start, end) => {
-      const chunk = start === 0 && end === n ? tensor : new ort.Tensor('float32', data.slice(start * per, end * per), [end - start, 3, size, size]);
-      const result = await this.model.run(feeds(this.io, this.tokenizer, chunk, prompt ?? ''), this.io.output);
-      const values = Array.from(result.data as Float32Array | Float64Array, Number);
-      if (values.length !== end - start) throw this.model.error(`output '${this.io.output}' has shape [${result.dims.join(',')}], not [${end - start}] or [${end - start},1]`);
-      return values;
+    const text = promptItem(this.io, this.tokenizer, prompt ?? '');
+    const items = imageItems(this.io.pixels.name, tensor.data as Float32Array, tensor.dims[0], size).map((item) => ({ ...item, ...text }));
+    const results = await this.model.runItems(items, this.io.output, signal);
+    return results.map((r) => {
+      if (r.data.length !== 1) throw this.model.error(`output '${this.io.output}' gives [${r.dims.join(',')}] per image, not one score ([N] or [N,1])`);
+      return Number(r.data[0]);
     });
   }
 
@@ -96,17 +97,7 @@ export class RewardJudge {
   }
 }
 
-function feeds(
-  io: { readonly pixels: TensorInfo; readonly ids?: TensorInfo; readonly mask?: TensorInfo; readonly length: number },
-  tokenizer: TextTokenizer | undefined,
-  pixels: ort.Tensor,
-  prompt: string,
-): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = { [io.pixels.name]: pixels };
-  if (io.ids && tokenizer) {
-    const prompts = Array.from({ length: pixels.dims[0] }, () => prompt);
-    out[io.ids.name] = tokenizer.encodeBatch(prompts, io.length, io.ids.type === 'int32' ? 'int32' : 'int64').ids;
-    if (io.mask) out[io.mask.name] = tokenizer.encodeBatch(prompts, io.length, io.mask.type === 'int32' ? 'int32' : 'int64').mask;
-  }
-  return out;
+/** The prompt's ids (and mask) as one item's rows, for a model that reads the prompt; nothing otherwise. */
+function promptItem(io: { readonly ids?: TensorInfo; readonly mask?: TensorInfo; readonly length: number }, tokenizer: TextTokenizer | undefined, prompt: string): Record<string, ItemInput> {
+  return io.ids && tokenizer ? textItem(tokenizer, prompt, io.length, io.ids, io.mask) : {};
 }

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ort } from '../session';
+import type { TensorInfo } from '../signature';
+import type { ItemInput } from './judgeModel';
 
 /** CLIP's context length, used when neither the model nor the tokenizer files fix one. */
 export const CLIP_CONTEXT_LENGTH = 77;
@@ -141,6 +143,15 @@ export class TextTokenizer {
         : new ort.Tensor('int32', Int32Array.from(values), [texts.length, length]);
     return { ids: tensor(ids), mask: tensor(mask) };
   }
+}
+
+/** One text as a model item: its ids (and, with `mask`, its attention mask) as one row of `length`, typed as the
+ *  model's inputs are (int32 or int64). */
+export function textItem(tokenizer: TextTokenizer, text: string, length: number, ids: TensorInfo, mask?: TensorInfo): Record<string, ItemInput> {
+  const e = tokenizer.encode(text, length);
+  const row = (values: readonly number[], t: TensorInfo): ItemInput =>
+    t.type === 'int32' ? { type: 'int32', data: Int32Array.from(values), dims: [length] } : { type: 'int64', data: BigInt64Array.from(values, (v) => BigInt(v)), dims: [length] };
+  return { [ids.name]: row(e.ids, ids), ...(mask ? { [mask.name]: row(e.mask, mask) } : {}) };
 }
 
 function readConfig(file: string): Record<string, unknown> | undefined {

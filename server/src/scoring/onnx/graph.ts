@@ -1,11 +1,12 @@
 // A small typed builder for ONNX graphs. The trait analysers and the test models are written with it in
 // TypeScript, serialised to ModelProto bytes (IR 8, opset 18) and loaded by onnxruntime from memory.
+import { float32ToFloat16 } from './float16';
 import { ProtoWriter } from './protobuf';
 
-export type DType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool' | 'float64';
+export type DType = 'float32' | 'float16' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool' | 'float64';
 export type Dim = number | string;
 
-const DATA_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 };
+const DATA_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 
 /** A named value flowing through the graph: an input, an initializer or a node output. */
 export interface Value {
@@ -56,6 +57,10 @@ export interface ModelOptions {
   readonly irVersion?: number;
   readonly producer?: string;
   readonly docString?: string;
+  /** Store the graph in half precision, as a float16 export of a model is: every float32 weight, input, output
+   *  and Cast target becomes float16 (what onnxconverter-common's convert_float_to_float16 does with
+   *  keep_io_types off). Attributes stay as they are (ONNX attributes are float32 whatever the graph's type). */
+  readonly float16?: boolean;
 }
 
 export class Graph {
@@ -182,12 +187,13 @@ export class Graph {
   // ---- serialisation ---------------------------------------------------------------------------------------
 
   toModel(options: ModelOptions = {}): Uint8Array {
+    const half = options.float16 === true;
     const graph = new ProtoWriter();
-    for (const n of this.nodes) graph.message(1, encodeNode(n));
+    for (const n of this.nodes) graph.message(1, encodeNode(half ? halfNode(n) : n));
     graph.string(2, this.name);
-    for (const init of this.initializers) graph.message(5, encodeTensor(init.name, init.tensor));
-    for (const i of this.inputs) graph.message(11, encodeValueInfo(i));
-    for (const o of this.outputs) graph.message(12, encodeValueInfo(o));
+    for (const init of this.initializers) graph.message(5, encodeTensor(init.name, half ? halfTensor(init.tensor) : init.tensor));
+    for (const i of this.inputs) graph.message(11, encodeValueInfo(half ? halfValue(i) : i));
+    for (const o of this.outputs) graph.message(12, encodeValueInfo(half ? halfValue(o) : o));
 
     const model = new ProtoWriter();
     model.int(1, options.irVersion ?? 8);
@@ -198,6 +204,21 @@ export class Graph {
     model.message(8, new ProtoWriter().string(1, '').int(2, options.opset ?? 18));
     return model.finish();
   }
+}
+
+// ---- float16 storage (ModelOptions.float16) -----------------------------------------------------------------
+
+const halfTensor = (t: TensorData): TensorData => (t.dtype === 'float32' ? { ...t, dtype: 'float16' } : t);
+const halfValue = (v: ValueInfo): ValueInfo => (v.dtype === 'float32' ? { ...v, dtype: 'float16' } : v);
+
+function halfNode(n: NodeDef): NodeDef {
+  const attrs: Record<string, Attr> = {};
+  for (const [name, a] of Object.entries(n.attrs)) {
+    if (a.kind === 'tensor') attrs[name] = { kind: 'tensor', value: halfTensor(a.value) };
+    else if (n.opType === 'Cast' && name === 'to' && a.kind === 'int' && a.value === DATA_TYPE.float32) attrs[name] = attr.int(DATA_TYPE.float16);
+    else attrs[name] = a;
+  }
+  return { ...n, attrs };
 }
 
 function encodeNode(n: NodeDef): ProtoWriter {
@@ -256,6 +277,8 @@ function rawData(t: TensorData): Uint8Array {
   switch (t.dtype) {
     case 'float32':
       return new Uint8Array(Float32Array.from(values as ArrayLike<number>).buffer);
+    case 'float16':
+      return new Uint8Array(float32ToFloat16(values as ArrayLike<number>).buffer);
     case 'float64':
       return new Uint8Array(Float64Array.from(values as ArrayLike<number>).buffer);
     case 'int32':
