@@ -222,7 +222,8 @@ test('wabi traits --json scores every catalogue trait per image; a bad file gets
     assert.match(out[1].error!, /not an image/);
     assert.ok(out[2].traits && out[2].traits.polish > 0.5, 'the file after the bad one is still scored');
     assert.match(r.stderr, /1 of 3 files could not be scored/);
-    assert.match(r.stderr, /trait analysers: running on cpu/);
+    // Batches sized for where the model runs: 2 on the CPU (the CLI asked for 8 whatever the provider).
+    assert.match(r.stderr, /^trait analysers: running on cpu \(as set\); batches of 2$/m);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -233,13 +234,14 @@ test('wabi traits takes a shell glob of hundreds of files: the model opens and e
   // worker stack it crashed (SIGSEGV, nothing printed) once the command line held ~13 KB of file names, as
   // `wabi traits photos/*.jpg` does for a few hundred files. The names here do not exist, so only the open is costly.
   const files = Array.from({ length: 1500 }, (_, i) => path.join(os.tmpdir(), 'wabi-no-such-folder', `generated-image-${String(i).padStart(5, '0')}.png`));
-  const r = spawnSync(process.execPath, [CLI, 'traits', '--json', '--provider', 'cpu', ...files], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'traits', '--json', '--provider', 'cpu', '--batch', '3', ...files], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.signal, null, `crashed: ${r.signal}`);
   assert.equal(r.status, 1, r.stderr);
   const out = JSON.parse(r.stdout) as Array<{ file: string; error?: string }>;
   assert.equal(out.length, files.length);
   assert.ok(out.every((o) => /no such file/.test(o.error ?? '')));
   assert.match(r.stderr, /1500 of 1500 files could not be scored/);
+  assert.match(r.stderr, /^trait analysers: running on cpu \(as set\); batches of 3$/m);
 });
 
 test('wabi run on the example: verdicts, exit 1, reports written, annotations under GitHub Actions, cached rerun', () => {

@@ -25,7 +25,8 @@ export async function runRun(argv: readonly string[], out: (line: string) => voi
   if (!PROVIDER_SETTINGS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`);
   // Without --concurrency the runner makes 2 images at once, or as many as the largest generator pool can.
   const concurrency = args.flags.has('--concurrency') ? wholeNumber(args.flags.get('--concurrency'), '--concurrency', 2) : undefined;
-  const batchSize = wholeNumber(args.flags.get('--batch'), '--batch', 8);
+  // Without --batch the scorer sizes batches for where it runs (2 on the CPU, 16 on a GPU).
+  const batchSize = args.flags.has('--batch') ? wholeNumber(args.flags.get('--batch'), '--batch', 1) : undefined;
   const judgeBatch = args.flags.has('--judge-batch') ? wholeNumber(args.flags.get('--judge-batch'), '--judge-batch', 1) : undefined;
   const seeds = args.flags.has('--seeds') ? parseSeedList(String(args.flags.get('--seeds'))) : undefined;
   const generators = args.flags.has('--generator') ? parseGeneratorList(String(args.flags.get('--generator'))) : undefined;

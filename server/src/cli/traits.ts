@@ -3,7 +3,7 @@
 //                --markdown: docs/intent-judge.md)
 //   --json       one object per file: {file, traits: {name: score}, raw: {name: value}} or {file, error}
 //   --provider   auto | cuda | webgpu | cpu (default auto)
-//   --batch N    images per inference batch (default 8)
+//   --batch N    images per inference batch (default 2 on the CPU, 16 on a GPU)
 // Exit 1 when any file could not be scored; the others are still scored and printed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,8 +29,9 @@ export async function runTraits(argv: readonly string[], out: (line: string) => 
   if (args.flags.has('--lexicon')) throw new UsageError('--lexicon lists the lexicon and takes no files');
   const provider = (args.flags.get('--provider') ?? 'auto') as ProviderSetting;
   if (!PROVIDER_SETTINGS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`);
-  const batch = Number(args.flags.get('--batch') ?? 8);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 256) throw new UsageError('--batch must be a whole number from 1 to 256');
+  // Without --batch the scorer sizes batches for where it runs (2 on the CPU, 16 on a GPU).
+  const batch = args.flags.has('--batch') ? Number(args.flags.get('--batch')) : undefined;
+  if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 256)) throw new UsageError('--batch must be a whole number from 1 to 256');
 
   const files = expandImages(args.operands);
   const scorer = await TraitScorer.open({ analysers: TRAIT_ANALYSERS, resolve: traitAnalyser, provider, batchSize: batch, log: err });

@@ -57,15 +57,18 @@ export class TraitScorer {
 
   static async open(options: TraitScorerOptions): Promise<TraitScorer> {
     const model = buildTraitModel(options.analysers, options.resolve);
+    // The line saying where the model runs also says the batch size, which depends on where it runs.
+    const lines: string[] = [];
     const session = await WorkerSession.open(model, {
       provider: options.provider,
       optimization: 'basic',
       label: 'trait analysers',
-      log: options.log,
+      log: (line) => lines.push(line),
       // Per-pixel graphs are not always faster on a GPU (see session.ts): `auto` times a batch on each provider.
       probe: { working: [PROBE_BATCH, 3, WORKING_SIZE, WORKING_SIZE], patch: [PROBE_BATCH, 3, PATCH_SIZE, PATCH_SIZE], aspect: [PROBE_BATCH] },
     });
     const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize(session.provider));
+    for (const line of lines) options.log?.(/: running on /.test(line) ? `${line}; batches of ${batchSize}` : line);
     return new TraitScorer(session, session.provider, options.analysers.map((a) => a.name), batchSize);
   }
 
