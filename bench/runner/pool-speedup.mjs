@@ -20,15 +20,12 @@
 //   node bench/runner/pool-speedup.mjs --images 48 --latency 100 --endpoints 1,2,4,8 --rounds 5
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { loadTypeScript, root } from '../lib/bundle.mjs';
 import { fmt, machine, median, table } from '../scoring/lib/common.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'cli.js');
 
 const { values: opt } = parseArgs({
@@ -69,24 +66,6 @@ export { FakeComfyUI } from '../test/unit/helpers/fakeComfyUI';
 export { createComfyUIGenerator } from './src/generation/comfyui';
 export { settingsFrom } from './src/generation/settings';
 `;
-
-async function bundle() {
-  const outDir = join(root, 'out', 'bench-pool');
-  mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, `pool-${process.pid}.cjs`);
-  await build({
-    stdin: { contents: ENTRY, resolveDir: join(root, 'server'), loader: 'ts', sourcefile: 'bench-pool-entry.ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile,
-    external: ['sharp', 'onnxruntime-node'],
-    logLevel: 'error',
-    define: { WABI_VERSION: '"bench"' },
-  });
-  return outfile;
-}
 
 /** `n` fake ComfyUI servers taking `latency` ms per image: the sampler's steps share it, the rest is negligible. */
 async function startServers(wabi, n) {
@@ -140,8 +119,7 @@ async function runArm(dir, servers, round) {
 // ---- main ------------------------------------------------------------------------------------------------------
 
 const dir = mkdtempSync(join(tmpdir(), 'wabi-bench-pool-'));
-const bundled = await bundle();
-const wabi = createRequire(import.meta.url)(bundled);
+const wabi = await loadTypeScript('bench-pool-entry', ENTRY, join(root, 'server'));
 mkdirSync(join(dir, '.wabi'));
 copyFileSync(join(root, 'examples', 'workflows', 'sdxl-api.json'), join(dir, 'sdxl.json'));
 const m = machine();
@@ -181,7 +159,6 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-  rmSync(bundled, { force: true });
 }
 console.log('');
 console.log(table([['arm', 'endpoints', 'wall (median)', `speed-up vs ${sizes[0]}`, 'perfect pool', 'per image (median)', 'images per endpoint', 'load 1 min'], ...rows]));
