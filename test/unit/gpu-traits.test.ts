@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeImage } from '../../server/src/scoring/images';
-import { openSession } from '../../server/src/scoring/session';
+import { hasGpuDevice, openSession } from '../../server/src/scoring/session';
 import { TraitScorer } from '../../server/src/scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../../server/src/scoring/traits/index';
 import { buildTraitModel } from '../../server/src/scoring/traits/traitModel';
@@ -19,8 +19,14 @@ import { PHOTOS, photoPath } from './helpers/traits';
 const REPO = path.resolve(__dirname, '../../..');
 const model = buildTraitModel(TRAIT_ANALYSERS, traitAnalyser);
 
-/** Why WebGPU cannot run here, or undefined when it can. */
-async function webgpuMissing(): Promise<string | undefined> {
+let webgpuProbe: Promise<string | undefined> | undefined;
+
+/** Why WebGPU cannot run here, or undefined when it can (found out once, by opening the model on it). */
+function webgpuMissing(): Promise<string | undefined> {
+  return (webgpuProbe ??= probeWebgpu());
+}
+
+async function probeWebgpu(): Promise<string | undefined> {
   try {
     const { session } = await openSession(model, { provider: 'webgpu', optimization: 'basic' });
     await session.release();
@@ -87,8 +93,7 @@ test('WebGPU and CPU give the same trait scores on photographs and paintings', a
 test("'auto' leaves a software WebGPU adapter alone: without a GPU device it runs on the CPU and says why", async (t) => {
   const missing = await webgpuMissing();
   if (missing) return t.skip(missing);
-  const gpuDevice = fs.existsSync('/dev/dri') || fs.readdirSync('/dev').some((f) => /^nvidia\d+$/.test(f));
-  if (process.platform !== 'linux' || gpuDevice) return t.skip('a GPU is here: its adapter is a real one');
+  if (process.platform !== 'linux' || hasGpuDevice()) return t.skip('a GPU is here: its adapter is a real one');
   // WebGPU loads here, so its adapter is an emulation on the CPU (lavapipe): a judge's network ran tens of times
   // slower on it than on the CPU provider, and `auto` took it because it loaded first.
   const lines: string[] = [];

@@ -16,6 +16,7 @@ import { htmlReport } from '../../server/src/runner/reporters/html';
 import { jsonReportObject } from '../../server/src/runner/reporters/json';
 import { endpointLines } from '../../server/src/runner/reporters/progress';
 import { assignShards, parseShard, planImages, selectShard } from '../../server/src/runner/shards';
+import { mulberry32 } from '../../server/src/statistics/random';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -32,20 +33,8 @@ test('--shard i/n is read 1-based, and anything else is refused with what was ex
   assert.throws(() => parseShard('1/2/3'), /--shard must be i\/n/);
 });
 
-/** A seeded generator of 0..1 numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('the split depends only on ids and weights: any input order gives each test the same shard', () => {
-  const u = rng(7);
+  const u = mulberry32(7);
   const items = Array.from({ length: 500 }, (_, i) => ({ id: `specs/s${i % 7}.wabi#test ${i}`, weight: 1 + Math.floor(u() * 8) }));
   const shardOf = (list: typeof items) => {
     const assigned = assignShards(list, 6);
@@ -63,7 +52,7 @@ test('the split depends only on ids and weights: any input order gives each test
 });
 
 test('shards are balanced by images: the fullest holds at most the average plus one test, and 4/3 of the best split', () => {
-  const u = rng(11);
+  const u = mulberry32(11);
   for (const [count, shards] of [
     [2000, 4],
     [37, 5],

@@ -186,7 +186,7 @@ export function webGpuUnusable(): string | undefined {
 
 /** A device node a hardware Vulkan driver opens: DRM render nodes (AMD, Intel, most others), NVIDIA's own nodes,
  *  or WSL's GPU paravirtualisation. */
-function hasGpuDevice(): boolean {
+export function hasGpuDevice(): boolean {
   const listed = (dir: string, prefix: string) => {
     try {
       return fs.readdirSync(dir).some((f) => f.startsWith(prefix));

@@ -55,11 +55,8 @@ export const blur: TraitAnalyser = {
     const lapMean = g.mean(lap, [1, 2, 3]);
     const centred = g.sub(lap, lapMean);
     const raw = ctx.perImage(g.mul(centred, centred));
-    const lapEnergy = ctx.perImage(g.mul(lap, lap));
     const [gx, gy] = ctx.sobel('working');
-    const gradEnergy = ctx.perImage(g.add(g.mul(gx, gx), g.mul(gy, gy)));
-    const width = g.sqrt(g.div(gradEnergy, g.add(lapEnergy, g.scalar(EPS))));
-    const fine = g.max(rampGraph(g, LAPLACIAN_RAMP, raw), rampGraph(g, WIDTH_RAMP, width));
+    const fine = g.max(rampGraph(g, LAPLACIAN_RAMP, raw), rampGraph(g, WIDTH_RAMP, widthGraph(ctx, lap, gx, gy)));
     const coarse = rampGraph(g, COARSE_WIDTH_RAMP, coarseWidthGraph(ctx));
     const score = g.add(g.mul(fine, g.scalar(FINE_WEIGHT)), g.mul(coarse, g.scalar(1 - FINE_WEIGHT)));
     return { raw, score };
@@ -68,33 +65,31 @@ export const blur: TraitAnalyser = {
     const y = luma(working, WORKING_SIZE);
     const lap = convolve(y, LAPLACIAN);
     const raw = variance(lap.data);
-    const gx = convolve(y, SOBEL_X).data;
-    const gy = convolve(y, SOBEL_Y).data;
-    const grad = mean(gx.map((v, i) => v * v + gy[i] * gy[i]));
-    const lapEnergy = mean(lap.data.map((v) => v * v));
-    const width = Math.sqrt(grad / (lapEnergy + EPS));
-    const fine = Math.max(applyRamp(LAPLACIAN_RAMP, raw), applyRamp(WIDTH_RAMP, width));
+    const fine = Math.max(applyRamp(LAPLACIAN_RAMP, raw), applyRamp(WIDTH_RAMP, edgeWidth(y, lap.data)));
     const coarse = applyRamp(COARSE_WIDTH_RAMP, edgeWidth(averagePool(y, COARSE)));
     return { raw, score: FINE_WEIGHT * fine + (1 - FINE_WEIGHT) * coarse };
   },
 };
 
-/** Edge width of a plane: sqrt(E|grad|^2 / (E L^2 + eps)). */
-function edgeWidth(p: Plane): number {
-  const lap = convolve(p, LAPLACIAN).data;
+/** Edge width of a plane: sqrt(E|grad|^2 / (E L^2 + eps)); `lap` is its Laplacian, when already at hand. */
+function edgeWidth(p: Plane, lap = convolve(p, LAPLACIAN).data): number {
   const gx = convolve(p, SOBEL_X).data;
   const gy = convolve(p, SOBEL_Y).data;
   return Math.sqrt(mean(gx.map((v, i) => v * v + gy[i] * gy[i])) / (mean(lap.map((v) => v * v)) + EPS));
 }
 
-/** The graph of `edgeWidth` on the 4x4 block means of the working luma, [N]. */
-function coarseWidthGraph(ctx: TraitContext): Value {
+/** The graph of `edgeWidth` from a plane's Laplacian and Sobel gradients, [N]. */
+function widthGraph(ctx: TraitContext, lap: Value, gx: Value, gy: Value): Value {
   const g = ctx.g;
-  const padded = g.pad(lumaBlocks(ctx, COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
-  const lap = g.conv(padded, g.constant(LAPLACIAN, [1, 1, 3, 3]));
-  const gx = g.conv(padded, g.constant(SOBEL_X, [1, 1, 3, 3]));
-  const gy = g.conv(padded, g.constant(SOBEL_Y, [1, 1, 3, 3]));
   const gradEnergy = ctx.perImage(g.add(g.mul(gx, gx), g.mul(gy, gy)));
   const lapEnergy = ctx.perImage(g.mul(lap, lap));
   return g.sqrt(g.div(gradEnergy, g.add(lapEnergy, g.scalar(EPS))));
+}
+
+/** `edgeWidth` of the 4x4 block means of the working luma, [N]. */
+function coarseWidthGraph(ctx: TraitContext): Value {
+  const g = ctx.g;
+  const padded = g.pad(lumaBlocks(ctx, COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
+  const conv = (kernel: readonly number[]) => g.conv(padded, g.constant(kernel, [1, 1, 3, 3]));
+  return widthGraph(ctx, conv(LAPLACIAN), conv(SOBEL_X), conv(SOBEL_Y));
 }
