@@ -11,7 +11,6 @@
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import { averagePool, convolve, luma, mean, SOBEL_X, SOBEL_Y, variance, type Plane } from './reference';
-import { lumaBlocks } from './structureTensor';
 import type { TraitContext } from './context';
 import type { Value } from '../onnx/graph';
 import { WORKING_SIZE } from '../images';
@@ -89,7 +88,7 @@ function widthGraph(ctx: TraitContext, lap: Value, gx: Value, gy: Value): Value 
 /** `edgeWidth` of the 4x4 block means of the working luma, [N]. */
 function coarseWidthGraph(ctx: TraitContext): Value {
   const g = ctx.g;
-  const padded = g.pad(lumaBlocks(ctx, COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
+  const padded = g.pad(ctx.lumaBlocks(COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
   const conv = (kernel: readonly number[]) => g.conv(padded, g.constant(kernel, [1, 1, 3, 3]));
   return widthGraph(ctx, conv(LAPLACIAN), conv(SOBEL_X), conv(SOBEL_Y));
 }

@@ -7,7 +7,6 @@
 //    the same edges. The threshold 0.8 is a step of about 20% in luminance.
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
-import { attr } from '../onnx/graph';
 import { averagePool, convolve, gaussianKernel, luma, SOBEL_X, SOBEL_Y } from './reference';
 import { WORKING_SIZE } from '../images';
 
@@ -39,7 +38,7 @@ export const clutter: TraitAnalyser = {
   },
   build(ctx) {
     const g = ctx.g;
-    const pooled = g.node('AveragePool', [ctx.luma('working')], { kernel_shape: attr.ints([POOL, POOL]), strides: attr.ints([POOL, POOL]) });
+    const pooled = ctx.lumaBlocks(POOL);
     const logLuma = g.log(g.add(pooled, g.scalar(OFFSET)));
     const r = GAUSS_RADIUS;
     const smooth = g.conv(g.pad(logLuma, [0, 0, r, r, 0, 0, r, r], 'reflect'), g.constant(GAUSS, [1, 1, 2 * r + 1, 2 * r + 1]));

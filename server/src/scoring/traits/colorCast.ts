@@ -11,13 +11,13 @@
 // steadily on all four photographs (below).
 //
 // The conversion, in the graph:
-//   linear = c / 12.92 for c <= 0.04045, else ((c + 0.055) / 1.055)^2.4     (c = sRGB / 255)
-//   e_k = (mean(linear_k^6))^(1/6) for k = R, G, B       (linear^6 by a 256-entry Gather table, ReduceMean, Pow)
+//   linear = ((c + 0.055) / 1.055)^2.4   (c = sRGB / 255; the curve's linear segment below 0.04045 is left out, see linearPow6)
+//   e_k = (mean(linear_k^6))^(1/6) for k = R, G, B       (linear^6 = exp(14.4 log((c + 0.055) / 1.055)), below)
 //   XYZ / white(D65) = e M^T / Y(e): one MatMul with the sRGB matrix, rows divided by Xn, Yn, Zn, and the
 //     estimate scaled to luminance Y = 1 (only its chromaticity matters)
 //   f(t) = t^(1/3) for t > (6/29)^3, else t / (3 (6/29)^2) + 4/29           (Where + Pow: the piecewise cube root)
 //   a* = 500 (f(X) - f(Y)), b* = 200 (f(Y) - f(Z)); raw = sqrt(a*^2 + b*^2)  (one MatMul)
-import { attr, type Value } from '../onnx/graph';
+import type { Value } from '../onnx/graph';
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import type { TraitContext } from './context';
@@ -49,20 +49,24 @@ function transpose(m: number[][]): number[] {
   return [0, 1, 2].flatMap((c) => m.map((row) => row[c]));
 }
 
-/** linear(v / 255)^6 for every 8-bit value v: the working image holds whole numbers 0..255 (it is decoded to
- *  8 bits), so one table lookup replaces a Where, a Pow and three Muls over every pixel. */
-const LINEAR_POW6 = Array.from({ length: 256 }, (_, v) => {
-  const c = v / 255;
-  const linear = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  return linear ** MINKOWSKI_P;
-});
+/** sRGB gamma, the exponent of the curve's power segment. */
+const GAMMA = 2.4;
+
+/** linear^6 of an sRGB value 0..255, from the power segment of the sRGB curve alone, ((c + 0.055) / 1.055)^2.4.
+ *  The curve's linear segment (c <= 0.04045, values 0..10) is left out: there linear^6 is below 1e-15 either way,
+ *  nothing beside any pixel brighter than about 30. The graph computes it as exp(14.4 log(...)), four passes of
+ *  onnxruntime's vectorised kernels over the image; a 256-entry table lookup (Cast to integers, Gather) cost
+ *  several times more per pixel. */
+function linearPow6(v: number): number {
+  return ((v / 255 + 0.055) / 1.055) ** (GAMMA * MINKOWSKI_P);
+}
 
 /** The Shades-of-Gray scene white per image, [N, 3] linear RGB. */
 export function sceneWhite(ctx: TraitContext): Value {
   return ctx.shared('colour:shades-of-gray', () => {
     const g = ctx.g;
-    const index = g.cast(g.clip(ctx.working, g.scalar(0), g.scalar(255)), 'int64');
-    const p6 = g.node('Gather', [g.constant(LINEAR_POW6, [256]), index], { axis: attr.int(0) });
+    const base = g.add(g.mul(ctx.working, g.scalar(1 / (255 * 1.055))), g.scalar(0.055 / 1.055));
+    const p6 = g.exp(g.mul(g.log(base), g.scalar(GAMMA * MINKOWSKI_P)));
     return g.pow(g.reshape(g.mean(p6, [2, 3], true), [-1, 3]), g.scalar(1 / MINKOWSKI_P));
   });
 }
@@ -78,11 +82,6 @@ export function colorCastGraph(ctx: TraitContext): Value {
   return g.sqrt(g.reduce('ReduceSum', g.mul(ab, ab), [1], false));
 }
 
-function srgbToLinear(v: number): number {
-  const c = v / 255;
-  return c > 0.04045 ? ((c + 0.055) / 1.055) ** 2.4 : c / 12.92;
-}
-
 function labF(t: number): number {
   return t > DELTA ** 3 ? Math.cbrt(t) : t * F_LINEAR_SLOPE + F_OFFSET;
 }
@@ -92,7 +91,7 @@ export function sceneWhiteLab(planarRgb: Float32Array, size: number): { a: numbe
   const n = size * size;
   const e = [0, 1, 2].map((k) => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += srgbToLinear(planarRgb[k * n + i]) ** MINKOWSKI_P;
+    for (let i = 0; i < n; i++) s += linearPow6(planarRgb[k * n + i]);
     return (s / n) ** (1 / MINKOWSKI_P);
   });
   const xyz = XYZ_N.map((row) => row[0] * e[0] + row[1] * e[1] + row[2] * e[2]);
@@ -105,7 +104,7 @@ export const colorCast: TraitAnalyser = {
   name: 'color-cast',
   doc: {
     formula:
-      'Scene white e_k = (mean(lin_k^6))^(1/6) per channel over the working image (512x512), lin = linear sRGB ' +
+      'Scene white e_k = (mean(lin_k^6))^(1/6) per channel over the working image (512x512), lin = ((c + 0.055) / 1.055)^2.4, linear sRGB (c = sRGB / 255) ' +
       '(Shades of Gray, Finlayson & Trezzi 2004, p = 6); e scaled to luminance Y = 1 and converted to CIELAB (D65): ' +
       'raw = sqrt(a*^2 + b*^2), the chroma offset of the scene white from neutral.',
     calibration: `score = ${describeRamp(CAST_RAMP)}`,

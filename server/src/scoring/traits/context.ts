@@ -52,6 +52,11 @@ export class TraitContext {
     return this.shared(`luma:${source}`, () => this.g.conv(this.image(source), this.g.constant([...LUMA], [1, 3, 1, 1])));
   }
 
+  /** Means of the working luma over k x k blocks, [N, 1, 512/k, 512/k]. */
+  lumaBlocks(k: number): Value {
+    return this.shared(`luma-blocks:${k}`, () => this.g.blockMean(this.luma('working'), k));
+  }
+
   /** Sobel derivatives of luma with reflected borders: [gx, gy], each [N, 1, H, W]. */
   sobel(source: Source = 'working'): [Value, Value] {
     return this.shared(`sobel:${source}`, () => {

@@ -7,7 +7,6 @@
 // Measured on the test photographs muted to saturation 0.3 then noised (Gaussian sigma 12 per channel), the plain
 // mean rose from 0.14 to 0.34 on the astronaut (black backdrop), erasing a clear desaturation reading; the weighted
 // block measure moved 0.126 to 0.137. On clean and desaturated photographs the two agree within 0.05.
-import { attr } from '../onnx/graph';
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import { WORKING_SIZE } from '../images';
@@ -63,10 +62,7 @@ export const desaturation: TraitAnalyser = {
   build(ctx) {
     const g = ctx.g;
     const raw = ctx.shared('colour:block-saturation', () => {
-      const blocks = g.node('AveragePool', [ctx.working], {
-        kernel_shape: attr.ints([BLOCK, BLOCK]),
-        strides: attr.ints([BLOCK, BLOCK]),
-      });
+      const blocks = g.blockMean(ctx.working, BLOCK);
       const mx = g.reduce('ReduceMax', blocks, [1], true);
       const mn = g.reduce('ReduceMin', blocks, [1], true);
       return g.div(ctx.perImage(g.sub(mx, mn)), g.max(ctx.perImage(mx), g.scalar(MAX_FLOOR)));

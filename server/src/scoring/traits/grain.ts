@@ -59,7 +59,7 @@ export const grain: TraitAnalyser = {
     const gyi = inner(gy);
     // Squared magnitude ranks the pixels the same as the magnitude.
     const strength = g.reshape(g.add(g.mul(gxi, gxi), g.mul(gyi, gyi)), [-1, COUNT]);
-    const [, edges] = g.nodeN('TopK', [strength, g.int64s([EXCLUDED])], 2, { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(1) });
+    const [, edges] = g.nodeN('TopK', [strength, g.int64s([EXCLUDED])], 2, { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(0) });
     const onEdges = g.reduce('ReduceSum', g.node('GatherElements', [response, edges], { axis: attr.int(1) }), [1], false);
     const all = g.reduce('ReduceSum', response, [1], false);
     const raw = g.mul(g.sub(all, onEdges), g.scalar(GAIN / (COUNT - EXCLUDED)));

@@ -17,7 +17,7 @@ import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import type { TraitContext } from './context';
 import type { Value } from '../onnx/graph';
 import { SOBEL_X, SOBEL_Y } from './reference';
-import { lumaBlocks, referenceBlocks, referenceLuma, sobelTensor, tensorOf, type Tensor } from './structureTensor';
+import { referenceBlocks, referenceLuma, sobelTensor, tensorOf, type Tensor } from './structureTensor';
 
 /** Side of the averaging blocks the coarse gradients are taken on (512 / 8 = 64 px). */
 const COARSE = 8;
@@ -77,7 +77,7 @@ export const motionBlur: TraitAnalyser = {
     const g = ctx.g;
     const f = sobelTensor(ctx);
     const c = ctx.shared('motion-blur:coarse-tensor', () => {
-      const padded = g.pad(lumaBlocks(ctx, COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
+      const padded = g.pad(ctx.lumaBlocks(COARSE), [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
       const gx = g.conv(padded, g.constant(SOBEL_X, [1, 1, 3, 3]));
       const gy = g.conv(padded, g.constant(SOBEL_Y, [1, 1, 3, 3]));
       return [ctx.perImage(g.mul(gx, gx)), ctx.perImage(g.mul(gy, gy)), ctx.perImage(g.mul(gx, gy))];

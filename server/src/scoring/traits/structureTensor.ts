@@ -1,7 +1,7 @@
 // Sub-graphs the structure traits (motion-blur, tilt, vignette) share, built once per model through ctx.shared,
 // with their TypeScript references: the per-pixel products of the working image's Sobel gradients, their per-image
 // means (the structure tensor summed over the frame), and block means of the working luma.
-import { attr, type Value } from '../onnx/graph';
+import type { Value } from '../onnx/graph';
 import { WORKING_SIZE } from '../images';
 import type { TraitContext } from './context';
 import { averagePool, convolve, luma, SOBEL_X, SOBEL_Y, type Plane } from './reference';
@@ -35,13 +35,6 @@ export function sobelTensor(ctx: TraitContext): Tensor<Value> {
     return [ctx.perImage(p.xx), ctx.perImage(p.yy), ctx.perImage(p.xy)];
   });
   return { xx, yy, xy };
-}
-
-/** Means of the working luma over k x k blocks, [N, 1, 512/k, 512/k]. */
-export function lumaBlocks(ctx: TraitContext, k: number): Value {
-  return ctx.shared(`structure:luma-blocks-${k}`, () =>
-    ctx.g.node('AveragePool', [ctx.luma('working')], { kernel_shape: attr.ints([k, k]), strides: attr.ints([k, k]) }),
-  );
 }
 
 /** Structure tensor of the Sobel gradients of `p` (reflected borders), as means over its pixels. */

@@ -19,7 +19,7 @@ import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import { referenceLuma, sobelProducts, tensorOf } from './structureTensor';
 import { WORKING_SIZE } from '../images';
-import { attr, type Value } from '../onnx/graph';
+import type { Value } from '../onnx/graph';
 
 // Calibrated on ImageMagick's `-distort SRT A` (then a centre crop, no corner showing) of the test photographs, two
 // paintings and a synthetic horizon (test/fixtures/tilt, made by make.sh there). The horizon reads A within 0.5
@@ -108,7 +108,7 @@ export const tilt: TraitAnalyser = {
   build(ctx) {
     const g = ctx.g;
     const p = sobelProducts(ctx);
-    const pool = (x: Value) => g.mul(g.node('AveragePool', [x], { kernel_shape: attr.ints([BLOCK, BLOCK]), strides: attr.ints([BLOCK, BLOCK]) }), g.scalar(BLOCK * BLOCK));
+    const pool = (x: Value) => g.mul(g.blockMean(x, BLOCK), g.scalar(BLOCK * BLOCK));
     // Unstretch: gx / aspect, so Jxx / aspect^2 and Jxy / aspect.
     const inv = g.reshape(g.div(g.scalar(1), ctx.aspect), [-1, 1, 1, 1]);
     const xx = g.mul(pool(p.xx), g.mul(inv, inv));

@@ -8,7 +8,7 @@
 // 1.3x, Gaussian noise of sigma 12 took the per-pixel fraction from 4.5% to 2.3%, while the block fraction at >= 245
 // went from 4.2% to 3.8% (blur sigma 3: 3.7%, JPEG quality 20: 3.9%). The thresholds sit 10 levels inside the range
 // for the same reason. ONNX has no percentile op: the fractions are GreaterOrEqual / LessOrEqual, Cast, ReduceMean.
-import { attr, type Value } from '../onnx/graph';
+import type { Value } from '../onnx/graph';
 import { WORKING_SIZE } from '../images';
 import type { TraitContext } from './context';
 import { luma } from './reference';
@@ -32,9 +32,7 @@ export function meanLuma(ctx: TraitContext): Value {
 
 /** 4x4 block means of luma, [N, 1, 128, 128]. */
 function blockLuma(ctx: TraitContext): Value {
-  return ctx.shared('tone:block-luma', () =>
-    ctx.g.node('AveragePool', [ctx.luma('working')], { kernel_shape: attr.ints([CLIP_BLOCK, CLIP_BLOCK]), strides: attr.ints([CLIP_BLOCK, CLIP_BLOCK]) }),
-  );
+  return ctx.lumaBlocks(CLIP_BLOCK);
 }
 
 /** Fraction of 4x4 luma blocks whose mean is >= CLIP_HIGH ('high') or <= CLIP_LOW ('low'), [N]. */

@@ -10,7 +10,7 @@
 // centre relative to the half-diagonal R: centre r <= 0.5 R, corners r >= 0.85 R (one per quadrant).
 import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
-import { lumaBlocks, referenceBlocks } from './structureTensor';
+import { referenceBlocks } from './structureTensor';
 import { WORKING_SIZE } from '../images';
 
 const BLOCK = 8;
@@ -83,7 +83,7 @@ export const vignette: TraitAnalyser = {
   },
   build(ctx) {
     const g = ctx.g;
-    const blocks = g.log(g.add(lumaBlocks(ctx, BLOCK), g.scalar(OFFSET)));
+    const blocks = g.log(g.add(ctx.lumaBlocks(BLOCK), g.scalar(OFFSET)));
     const regions = g.matmul(g.reshape(blocks, [-1, GRID * GRID]), g.constant(WEIGHTS, [GRID * GRID, 5]));
     const centre = g.slice(regions, [0], [1], [1]);
     const brightest = g.reduce('ReduceMax', g.slice(regions, [1], [5], [1]), [1]);
