@@ -7,6 +7,7 @@
 //   node bench/scoring/profile-traits.mjs [--count 16] [--batch 8] [--reps 5] [--provider cpu] [--ops]
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkProvider, fmt, machine, median, table } from './lib/common.mjs';
@@ -79,7 +80,8 @@ console.log(
 
 let ops;
 if (opt.ops) {
-  // onnxruntime's profiler on the full model, same options as the scorer's session ('basic' optimisation).
+  // onnxruntime's profiler on the full model, same options as one of the scorer's sessions ('basic' optimisation,
+  // as many threads as each of its CPU sessions has), over `reps` runs after a warm-up run.
   const require = createRequire(join(root, 'package.json'));
   const ort = require('onnxruntime-node');
   const dir = join(root, 'out', 'bench-scoring', `profile-${process.pid}`);
@@ -88,13 +90,14 @@ if (opt.ops) {
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [provider === 'auto' ? 'cpu' : provider],
     graphOptimizationLevel: 'basic',
+    intraOpNumThreads: wabi.cpuSessionLayout(availableParallelism()).threads,
     logSeverityLevel: 4,
     enableProfiling: true,
     profileFilePrefix: join(dir, 'ort'),
   });
   const n = Math.min(batch, decoded.length);
   const inputs = wabi.traitInputs(decoded.slice(0, n));
-  const feeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor('float32', inputs[name].data, inputs[name].dims)]));
+  const feeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor(inputs[name].type, inputs[name].data, inputs[name].dims)]));
   await session.run(feeds);
   for (let r = 0; r < reps; r++) await session.run(feeds);
   session.endProfiling();
@@ -102,7 +105,10 @@ if (opt.ops) {
   const file = readdirSync(dir).find((f) => f.startsWith('ort') && f.endsWith('.json'));
   if (!file) throw new Error(`onnxruntime wrote no profile into ${dir}`);
   const events = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+  // The first run allocates the arena and touches every page of its buffers for the first time: its node times are
+  // not what a steady stream of batches costs, so only the runs after it count.
+  const firstRunEnd = Math.min(...events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.ts + e.dur));
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts > firstRunEnd);
   const total = nodes.reduce((s, e) => s + e.dur, 0);
   const byOp = new Map();
   const byNode = new Map();
@@ -114,7 +120,7 @@ if (opt.ops) {
     k.us += e.dur;
     byNode.set(name, k);
   }
-  const runs = reps + 1;
+  const runs = reps;
   ops = {
     byOp: [...byOp].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, msPerImage: us / 1000 / runs / n, share: us / total })),
     topNodes: [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 20).map(([name, v]) => ({ name, op: v.op, msPerImage: v.us / 1000 / runs / n, share: v.us / total, output: v.shape })),

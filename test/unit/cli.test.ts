@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { traitsMarkdown } from '../../server/src/scoring/traits/docs';
 import { TRAIT_NAMES } from '../../server/src/catalogue/traits';
 import { nodeHost } from '../../server/src/files/host';
+import { cpuSessionLayout } from '../../server/src/scoring/traitScorer';
 import { hover } from '../../server/src/language/hover';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 
@@ -222,8 +223,10 @@ test('wabi traits --json scores every catalogue trait per image; a bad file gets
     assert.match(out[1].error!, /not an image/);
     assert.ok(out[2].traits && out[2].traits.polish > 0.5, 'the file after the bad one is still scored');
     assert.match(r.stderr, /1 of 3 files could not be scored/);
-    // Batches sized for where the model runs: 2 on the CPU (the CLI asked for 8 whatever the provider).
-    assert.match(r.stderr, /^trait analysers: running on cpu \(as set\); batches of 2$/m);
+    // Batches sized for where the model runs: 2 on the CPU (the CLI asked for 8 whatever the provider), spread over
+    // as many sessions as cores (at most 4).
+    const { sessions, threads } = cpuSessionLayout(os.availableParallelism());
+    assert.match(r.stderr, new RegExp(`^trait analysers: running on cpu \\(as set\\); batches of 2 in ${sessions} sessions? of ${threads} threads?$`, 'm'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -241,7 +244,7 @@ test('wabi traits takes a shell glob of hundreds of files: the model opens and e
   assert.equal(out.length, files.length);
   assert.ok(out.every((o) => /no such file/.test(o.error ?? '')));
   assert.match(r.stderr, /1500 of 1500 files could not be scored/);
-  assert.match(r.stderr, /^trait analysers: running on cpu \(as set\); batches of 3$/m);
+  assert.match(r.stderr, /^trait analysers: running on cpu \(as set\); batches of 3 in \d+ sessions? of \d+ threads?$/m);
 });
 
 test('wabi run on the example: verdicts, exit 1, reports written, annotations under GitHub Actions, cached rerun', () => {

@@ -56,6 +56,15 @@ test('decodes PNG, JPEG, WebP, AVIF, TIFF and GIF to the same picture', async ()
   assert.equal(reference.height, 400);
   assert.equal(reference.working.length, 3 * WORKING_SIZE * WORKING_SIZE);
   assert.equal(reference.patch.length, 3 * PATCH_SIZE * PATCH_SIZE);
+  // The references' planar floats are the model's bytes, channel by channel.
+  const n = WORKING_SIZE * WORKING_SIZE;
+  for (const i of [0, 1, 777, n - 1]) {
+    for (let c = 0; c < 3; c++) assert.equal(reference.working[c * n + i], reference.workingRgb[3 * i + c]);
+  }
+  const m = PATCH_SIZE * PATCH_SIZE;
+  for (const i of [0, 5, m - 1]) {
+    for (let c = 0; c < 3; c++) assert.equal(reference.patch[c * m + i], reference.patchRgb[3 * i + c]);
+  }
   for (const name of ['coffee.png', 'coffee.webp', 'coffee.avif', 'coffee.tiff', 'coffee.gif', 'coffee16.png']) {
     const d = await decodeImage(file(name));
     assert.deepEqual([d.width, d.height], [600, 400], name);
@@ -94,16 +103,21 @@ test('the patch holds native pixels, 8-aligned at the centre, mirrored for small
   const data = new Uint8Array(w * h * 3);
   for (let i = 0; i < w * h; i++) data.set([i % 256, (i * 7) % 256, (i * 13) % 256], i * 3);
   const p = centrePatch(data, w, h);
+  // Interleaved like the image: pixel (x, y) of the patch starts at byte 3 (y PATCH_SIZE + x).
+  const at = (patch: Uint8Array, x: number, y: number) => Array.from(patch.subarray(3 * (y * PATCH_SIZE + x), 3 * (y * PATCH_SIZE + x) + 3));
+  const pixel = (x: number, y: number) => Array.from(data.subarray(3 * (y * w + x), 3 * (y * w + x) + 3));
   // Smaller than the patch: the origin is 0 and rows/columns reflect (0 1 ... 19 18 17 ...).
-  assert.equal(p[0], data[0]);
-  assert.equal(p[20], data[18 * 3]);
-  assert.equal(p[12 * PATCH_SIZE], data[10 * w * 3]);
+  assert.deepEqual(at(p, 0, 0), pixel(0, 0));
+  assert.deepEqual(at(p, 20, 0), pixel(18, 0));
+  assert.deepEqual(at(p, 0, 12), pixel(0, 10));
+  assert.deepEqual(at(p, 25, 14), pixel(13, 8));
   const big = new Uint8Array(1000 * 700 * 3);
-  for (let i = 0; i < 1000 * 700; i++) big[i * 3] = (i % 1000) % 251;
+  for (let i = 0; i < 1000 * 700; i++) big.set([(i % 1000) % 251, Math.floor(i / 1000) % 251, 7], i * 3);
   const q = centrePatch(big, 1000, 700);
   // Origin x = floor((1000 - 256) / 2 / 8) * 8 = 368, y = floor((700 - 256) / 2 / 8) * 8 = 216.
-  assert.equal(q[0], 368 % 251);
-  assert.equal(q[5], 373 % 251);
+  assert.deepEqual(at(q, 0, 0), [368 % 251, 216 % 251, 7]);
+  assert.deepEqual(at(q, 5, 0), [373 % 251, 216 % 251, 7]);
+  assert.deepEqual(at(q, PATCH_SIZE - 1, PATCH_SIZE - 1), [(368 + 255) % 251, (216 + 255) % 251, 7]);
 });
 
 test('unreadable files give an ImageError naming the file and the cause', async () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeImage } from '../../server/src/scoring/images';
-import { isFailure, TraitScorer } from '../../server/src/scoring/traitScorer';
+import { cpuSessionLayout, isFailure, TraitScorer } from '../../server/src/scoring/traitScorer';
 import { blur } from '../../server/src/scoring/traits/blur';
 import { PHOTOS, photoPath } from './helpers/traits';
 
@@ -49,6 +49,35 @@ test('scores files in input order with failures in place, for any batch size', a
     assert.ok(single[0].raw.blur > 10, 'raw Laplacian variance is in its own unit');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('on the CPU the model runs as one session per core, up to 4, the cores split between them as threads', () => {
+  assert.deepEqual(cpuSessionLayout(1), { sessions: 1, threads: 1 });
+  assert.deepEqual(cpuSessionLayout(2), { sessions: 2, threads: 1 });
+  assert.deepEqual(cpuSessionLayout(3), { sessions: 3, threads: 1 });
+  assert.deepEqual(cpuSessionLayout(6), { sessions: 4, threads: 1 });
+  assert.deepEqual(cpuSessionLayout(16), { sessions: 4, threads: 4 });
+  assert.deepEqual(cpuSessionLayout(64), { sessions: 4, threads: 16 });
+});
+
+test('batches go to the least busy session, and every session scores alike', async (t) => {
+  const { sessions } = cpuSessionLayout(os.availableParallelism());
+  if (sessions < 2) return t.skip('one core here: one session');
+  const scorer = await TraitScorer.open({ analysers: [blur], resolve, provider: 'cpu', batchSize: 1 });
+  try {
+    assert.equal(scorer.batchesPerSession.length, sessions);
+    const image = await decodeImage(photoPath(PHOTOS[1]));
+    // As many batches at once as sessions: one each.
+    const results = await Promise.all(Array.from({ length: sessions }, () => scorer.scoreBatch([image])));
+    assert.deepEqual(scorer.batchesPerSession, Array(sessions).fill(1));
+    for (const r of results) assert.deepEqual(r[0].raw, results[0][0].raw);
+    // A stream of files keeps every session busy.
+    const files = Array.from({ length: 12 }, (_, i) => photoPath(PHOTOS[i % PHOTOS.length]));
+    for await (const r of scorer.scoreFiles(files)) assert.ok(!isFailure(r));
+    assert.ok(scorer.batchesPerSession.every((n) => n >= 3), `batches per session: ${scorer.batchesPerSession.join(', ')}`);
+  } finally {
+    await scorer.close();
   }
 });
 

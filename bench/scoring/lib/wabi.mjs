@@ -26,7 +26,7 @@ const NOT_TRAITS = new Set(['analyser', 'calibration', 'context', 'docs', 'index
 
 function entrySource(useIndex) {
   const common = `
-export { TraitScorer, isFailure } from './traitScorer';
+export { TraitScorer, isFailure, cpuSessionLayout } from './traitScorer';
 export { decodeImage, WORKING_SIZE, PATCH_SIZE } from './images';
 export { buildTraitModel, referenceScores, traitInputs } from './traits/traitModel';
 export { openSession } from './session';

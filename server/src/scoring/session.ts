@@ -29,9 +29,17 @@ export interface SessionOptions {
   readonly logChoice?: boolean;
   /** Names the model in messages (a file path, or "trait analysers"). */
   readonly label?: string;
-  /** With `auto`: time this batch (inputs by name and shape, float32; those the model does not have are left
-   *  out) on every provider that loads and keep the fastest, instead of the first that loads. */
-  readonly probe?: Readonly<Record<string, readonly number[]>>;
+  /** With `auto`: time this batch (inputs by name, type and shape; those the model does not have are left out) on
+   *  every provider that loads and keep the fastest, instead of the first that loads. */
+  readonly probe?: Readonly<Record<string, ProbeInput>>;
+  /** With `probe`: the caller runs this many CPU sessions side by side, so the CPU's probe time counts divided
+   *  by it (default 1). */
+  readonly cpuSessions?: number;
+}
+
+export interface ProbeInput {
+  readonly type: 'float32' | 'uint8';
+  readonly dims: readonly number[];
 }
 
 /** Runs of the probe batch timed per provider, after one untimed run (kernels compiled, arenas sized). */
@@ -90,11 +98,15 @@ async function chooseProvider(model: Uint8Array | string, options: SessionOption
   if (!options.probe) return { ...loaded[0], why: `, the first of ${AUTO_ORDER.join(', ')} that loads${tried}` };
   if (loaded.length === 1) return { ...loaded[0], why: tried };
   const timed: Array<{ open: (typeof loaded)[number]; ms: number }> = [];
-  for (const open of loaded) timed.push({ open, ms: await probeMs(open.session, options.probe) });
+  const cpuSessions = Math.max(1, options.cpuSessions ?? 1);
+  for (const open of loaded) {
+    const ms = await probeMs(open.session, options.probe);
+    timed.push({ open, ms: open.provider === 'cpu' ? ms / cpuSessions : ms });
+  }
   timed.sort((x, y) => x.ms - y.ms);
   for (const t of timed.slice(1)) await t.open.session.release();
-  const batch = Object.values(options.probe)[0]?.[0] ?? 1;
-  const times = timed.map((t) => `${t.open.provider} ${t.ms.toFixed(1)} ms`).join(', ');
+  const batch = Object.values(options.probe)[0]?.dims[0] ?? 1;
+  const times = timed.map((t) => `${t.open.provider} ${t.ms.toFixed(1)} ms${t.open.provider === 'cpu' && cpuSessions > 1 ? ` (${cpuSessions} sessions side by side)` : ''}`).join(', ');
   return { ...timed[0].open, why: `, the fastest here (${times} per batch of ${batch} in a probe${failures.length ? `; ${failures.join('; ')}` : ''})` };
 }
 
@@ -133,13 +145,14 @@ async function tryProvider(model: Uint8Array | string, provider: Provider, optio
 
 /** Median milliseconds of the probe batch on `session`: values spread over 0..255 like pixels, not zeros, which
  *  some kernels shortcut. */
-async function probeMs(session: ort.InferenceSession, shapes: Readonly<Record<string, readonly number[]>>): Promise<number> {
+async function probeMs(session: ort.InferenceSession, inputs: Readonly<Record<string, ProbeInput>>): Promise<number> {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, dims] of Object.entries(shapes)) {
+  for (const [name, { type, dims }] of Object.entries(inputs)) {
     if (!session.inputNames.includes(name)) continue;
-    const data = new Float32Array(dims.reduce((a, d) => a * d, 1));
+    const size = dims.reduce((a, d) => a * d, 1);
+    const data = type === 'uint8' ? new Uint8Array(size) : new Float32Array(size);
     for (let i = 0; i < data.length; i++) data[i] = ((i * 37) ^ (i >>> 7)) & 255;
-    feeds[name] = new ort.Tensor('float32', data, [...dims]);
+    feeds[name] = new ort.Tensor(type, data, [...dims]);
   }
   await session.run(feeds);
   const ms: number[] = [];

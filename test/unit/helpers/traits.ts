@@ -64,7 +64,7 @@ export async function runModel(analysers: readonly TraitAnalyser[], resolve: (n:
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
       const t = inputs[name as keyof typeof inputs];
-      feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+      feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
     }
     const out = await session.run(feeds);
     const T = analysers.length;

@@ -1,16 +1,19 @@
-// Composes trait analysers into one ONNX model: inputs `working` [N,3,512,512], `patch` [N,3,256,256] and, when an
-// analyser reads it, `aspect` [N]; outputs `raw` and `score`, each [N, T] with T the analysers in the order given. Shared intermediates
-// (luma, gradients) are computed once for all traits.
+// Composes trait analysers into one ONNX model: inputs `working` [N,512,512,3] and `patch` [N,256,256,3], the
+// interleaved RGB bytes the decoder delivers, and, when an analyser reads it, `aspect` [N]; outputs `raw` and
+// `score`, each [N, T] with T the analysers in the order given. The analysers read planar float32 images
+// [N,3,H,W], which the model makes first. Shared intermediates (luma, gradients) are computed once for all traits.
 import type { TraitName } from '../../catalogue/traits';
-import { Graph, type Value } from '../onnx/graph';
+import { attr, Graph, type Value } from '../onnx/graph';
 import { PATCH_SIZE, WORKING_SIZE, type DecodedImage } from '../images';
 import type { ReferenceInput, TraitAnalyser } from './analyser';
 import { TraitContext, type TraitValues } from './context';
 
 export function buildTraitModel(analysers: readonly TraitAnalyser[], resolve: (name: TraitName) => TraitAnalyser): Uint8Array {
   const g = new Graph('wabi_traits');
-  const working = g.input('working', 'float32', ['N', 3, WORKING_SIZE, WORKING_SIZE]);
-  const patch = g.input('patch', 'float32', ['N', 3, PATCH_SIZE, PATCH_SIZE]);
+  // Transposed as bytes, then cast: onnxruntime's CPU Transpose moves bytes several times faster than floats.
+  const planarFloat = (rgb: Value) => g.cast(g.node('Transpose', [rgb], { perm: attr.ints([0, 3, 1, 2]) }), 'float32');
+  const working = planarFloat(g.input('working', 'uint8', ['N', WORKING_SIZE, WORKING_SIZE, 3]));
+  const patch = planarFloat(g.input('patch', 'uint8', ['N', PATCH_SIZE, PATCH_SIZE, 3]));
   const ctx = new TraitContext(g, working, patch, (name, c) => resolve(name).build(c));
   const column = (v: Value) => g.reshape(v, [-1, 1]);
   const raws: Value[] = [];
@@ -51,9 +54,9 @@ export function referenceScores(
 }
 
 export interface TraitInputs {
-  readonly working: { readonly data: Float32Array; readonly dims: number[] };
-  readonly patch: { readonly data: Float32Array; readonly dims: number[] };
-  readonly aspect: { readonly data: Float32Array; readonly dims: number[] };
+  readonly working: { readonly type: 'uint8'; readonly data: Uint8Array; readonly dims: number[] };
+  readonly patch: { readonly type: 'uint8'; readonly data: Uint8Array; readonly dims: number[] };
+  readonly aspect: { readonly type: 'float32'; readonly data: Float32Array; readonly dims: number[] };
 }
 
 /** The model's inputs for a batch of decoded images (feed those the model asks for: `aspect` is optional). */
@@ -61,17 +64,17 @@ export function traitInputs(images: readonly DecodedImage[]): TraitInputs {
   const n = images.length;
   const wLen = 3 * WORKING_SIZE * WORKING_SIZE;
   const pLen = 3 * PATCH_SIZE * PATCH_SIZE;
-  const working = new Float32Array(n * wLen);
-  const patch = new Float32Array(n * pLen);
+  const working = new Uint8Array(n * wLen);
+  const patch = new Uint8Array(n * pLen);
   const aspect = new Float32Array(n);
   images.forEach((img, i) => {
-    working.set(img.working, i * wLen);
-    patch.set(img.patch, i * pLen);
+    working.set(img.workingRgb, i * wLen);
+    patch.set(img.patchRgb, i * pLen);
     aspect[i] = img.width / img.height;
   });
   return {
-    working: { data: working, dims: [n, 3, WORKING_SIZE, WORKING_SIZE] },
-    patch: { data: patch, dims: [n, 3, PATCH_SIZE, PATCH_SIZE] },
-    aspect: { data: aspect, dims: [n] },
+    working: { type: 'uint8', data: working, dims: [n, WORKING_SIZE, WORKING_SIZE, 3] },
+    patch: { type: 'uint8', data: patch, dims: [n, PATCH_SIZE, PATCH_SIZE, 3] },
+    aspect: { type: 'float32', data: aspect, dims: [n] },
   };
 }
