@@ -41,7 +41,8 @@ export const TRAIT_MODEL_VERSION = 'traits v4';
 
 const BATCHES_IN_WORKER = 2;
 const PROBE_BATCH = 8;
-/** Most CPU sessions side by side: each holds its own buffers (about 60 MB at batch 2). */
+/** Most CPU sessions side by side: each holds its own buffers (about 100 MiB more peak RSS per session at batch 2,
+ *  bench:memory). */
 const MAX_CPU_SESSIONS = 4;
 
 /** How the trait model shares `cores` on the CPU: as many sessions as cores, up to MAX_CPU_SESSIONS, the cores

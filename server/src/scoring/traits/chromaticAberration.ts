@@ -59,28 +59,24 @@ export const chromaticAberration: TraitAnalyser = {
     const g = ctx.g;
     const n = WORKING_SIZE;
     const padded = g.pad(ctx.working, [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
-    // Horizontal derivatives on every other row (a convolution strided down the rows). Vertical derivatives on every
-    // other column are the same thing on the transposed image: onnxruntime's CPU convolution strides rows 2.6x
-    // faster than columns (0.77 against 2.0 ms per image), well worth the transpose (0.5 ms). The vertical
-    // correlations then run along the transposed image's rows and its tiles come out transposed, which the sums
-    // over all tiles below do not see.
-    const transposed = g.node('Transpose', [padded], { perm: attr.ints([0, 1, 3, 2]) });
-    const rowDerivative = (image: Value) => g.conv(image, g.constant([...SOBEL_X, ...SOBEL_X, ...SOBEL_X], [3, 1, 3, 3]), { group: 3, strides: [2, 1] });
-    // Tile sums of [N, 2, n/2, n] to [N, 2, 1, TILES, TILES]: within each tile's rows first, then down its columns.
-    const tileSums = (v: Value) => {
-      const rows = g.reduce('ReduceSum', g.reshape(v, [-1, 2, n / 2, TILES, n / TILES]), [4], false);
-      return g.reshape(g.reduce('ReduceSum', g.reshape(rows, [-1, 2, TILES, n / 2 / TILES, TILES]), [3], false), [-1, 2, 1, TILES, TILES]);
+    // Horizontal derivatives on every other row, vertical ones on every other column (strided convolutions).
+    const gradient = (k: readonly number[], strides: readonly number[]) => g.conv(padded, g.constant([...k, ...k, ...k], [3, 1, 3, 3]), { group: 3, strides });
+    // Tile sums of [N, 2, h, w] to [N, 2, 1, TILES, TILES]: within each tile's rows first, then down its columns.
+    const tileSums = (v: Value, h: number, w: number) => {
+      const rows = g.reduce('ReduceSum', g.reshape(v, [-1, 2, h, TILES, w / TILES]), [4], false);
+      return g.reshape(g.reduce('ReduceSum', g.reshape(rows, [-1, 2, TILES, h / TILES, TILES]), [3], false), [-1, 2, 1, TILES, TILES]);
     };
-    // c(s) for red and blue against green along the rows: [N, 2, SHIFTS, TILES, TILES].
-    const correlations = (grad: Value): Value => {
+    // c(s) for red and blue against green along one axis: [N, 2, SHIFTS, TILES, TILES].
+    const correlations = (grad: Value, axis: 2 | 3): Value => {
+      const [h, w] = axis === 3 ? [n / 2, n] : [n, n / 2];
       const green = g.slice(grad, [1], [2], [1]);
       const redBlue = g.slice(grad, [0], [3], [1], [2]);
-      const shiftable = g.pad(green, [0, 0, 0, SEARCH, 0, 0, 0, SEARCH], 'edge');
+      const shiftable = g.pad(green, axis === 3 ? [0, 0, 0, SEARCH, 0, 0, 0, SEARCH] : [0, 0, SEARCH, 0, 0, 0, SEARCH, 0], 'edge');
       const perShift: Value[] = [];
-      for (let s = 0; s < SHIFTS; s++) perShift.push(tileSums(g.mul(redBlue, g.slice(shiftable, [s], [s + n], [3]))));
+      for (let s = 0; s < SHIFTS; s++) perShift.push(tileSums(g.mul(redBlue, g.slice(shiftable, [s], [s + n], [axis])), h, w));
       return g.concat(perShift, 2);
     };
-    const c = g.concat([correlations(rowDerivative(padded)), correlations(rowDerivative(transposed))], 1); // [N, 4, SHIFTS, T, T]
+    const c = g.concat([correlations(gradient(SOBEL_X, [2, 1]), 3), correlations(gradient(SOBEL_Y, [1, 2]), 2)], 1); // [N, 4, SHIFTS, T, T]
     const best = g.node('ArgMax', [c], { axis: attr.int(2), keepdims: attr.int(1) }); // [N, 4, 1, T, T]
     // The neighbours of the best shift and the shift itself are gathered with the same index from arrays shifted
     // along the search axis, not by arithmetic on the int64 index: onnxruntime's WebGPU provider runs int64
