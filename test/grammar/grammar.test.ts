@@ -224,6 +224,7 @@ testing "not a header either"
 generator flux-dev   # a ComfyUI box
   kind         comfyui
   url          http://127.0.0.1:8188/#queue
+  url          http://10.0.0.2:8188 concurrency 4  # a second endpoint of the pool
   workflow     flows/flux.json
 
   timeout      90s
@@ -305,8 +306,19 @@ describe('comments', () => {
   });
 
   test('a # glued to a word in a setting value is text; a # inside a URL is text', () => {
-    doc.expect('url          http', 'http://127.0.0.1:8188/#queue', 'markup.underline.link.wabi');
-    assert.ok(!doc.scopesOn('url          http').has('comment.line.number-sign.wabi'));
+    doc.expect('url          http://127', 'http://127.0.0.1:8188/#queue', 'markup.underline.link.wabi');
+    assert.ok(!doc.scopesOn('url          http://127').has('comment.line.number-sign.wabi'));
+  });
+
+  test("a pool endpoint's `concurrency N` after its URL is a keyword and a number", () => {
+    const line = 'url          http://10.0.0.2';
+    doc.expect(line, 'http://10.0.0.2:8188', 'markup.underline.link.wabi');
+    doc.expect(line, 'concurrency', 'keyword.other.concurrency.wabi');
+    doc.expect(line, '4', 'constant.numeric.decimal.wabi');
+    doc.expect(line, ' a second endpoint of the pool', 'comment.line.number-sign.wabi');
+    // Elsewhere the word is nothing special.
+    const d = tokenize('generator g\n  kind  comfyui\n  model  concurrency');
+    assert.ok(!d.scopesOn(2).has('keyword.other.concurrency.wabi'));
   });
 
   test('a # right after a closing quote or a comma is text, not a comment', () => {
