@@ -673,6 +673,13 @@ test('HTML: a missing or corrupt image is a placeholder with its error, never a 
   assert.ok(empty.includes('cancelled: only the tests that finished are listed'));
 });
 
+test('HTML: an image path under its thumbnail is one line, cut at its start, the whole path in its tooltip', async () => {
+  if (!HTML) HTML = await htmlReport(RUN, { relativeTo: ROOT });
+  // Long cache paths used to wrap into a column as narrow as the thumbnail, a dozen lines each.
+  assert.ok(HTML.includes('<span class="path" title=".wabi/cache/missing.png"><span dir="ltr">.wabi/cache/missing.png</span></span>'));
+  assert.match(HTML, /figcaption \.path\{[^}]*white-space:nowrap[^}]*text-overflow:ellipsis[^}]*direction:rtl/);
+});
+
 test('HTML: thumbnailSize sets the embedded size', async () => {
   const small = await htmlReport({ ...RUN, tests: [RUN.tests[5]] }, { relativeTo: ROOT, thumbnailSize: 64 });
   const srcs = [...small.matchAll(/\ssrc="data:image\/jpeg;base64,([^"]*)"/g)].map((m) => m[1]);

@@ -168,6 +168,7 @@ figure img{display:block;max-width:var(--t);max-height:var(--t);border-radius:4p
 figure.prompt img{outline:3px solid var(--c);outline-offset:-1px}
 figcaption{font-size:12px;color:var(--muted);margin-top:3px;overflow-wrap:anywhere}
 figcaption b{color:var(--ink)}
+figcaption .path{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;direction:rtl;text-align:left}
 .cache{display:inline-block;font-size:10px;border-radius:3px;padding:0 4px;margin-left:4px;border:1px solid var(--line)}
 .cache.hit{background:#ddf4ff;border-color:#54aeff;color:#0550ae}
 .missing{width:var(--t);height:calc(var(--t)*0.66);border:2px dashed var(--fail);border-radius:4px;background:repeating-linear-gradient(45deg,#fff 0 10px,#fff5f5 10px 20px);color:#82071e;display:flex;align-items:center;justify-content:center;text-align:center;padding:8px;font-size:12px;overflow:hidden;overflow-wrap:anywhere}
@@ -305,7 +306,9 @@ async function figure(img: ImageRecord | undefined, role: ImageRole, seed: numbe
   const label = isImagesTest(test) ? 'image' : ROLE_LABEL[role];
   const alt = `${label}${label === 'image' ? '' : ' image'}, seed ${seed}, test ${testTitle(test)}`;
   const cache = img.cached ? '<span class="cache hit">cached</span>' : '<span class="cache">fresh</span>';
-  const caption = `<figcaption><b>${h(label)}</b>${cache}<br>${h(reportPath(img.file, relativeTo))}${
+  const file = reportPath(img.file, relativeTo);
+  // One line per path, cut at its start so the file name shows; the whole path is the tooltip.
+  const caption = `<figcaption><b>${h(label)}</b>${cache}<span class="path" title="${h(file)}"><span dir="ltr">${h(file)}</span></span>${
     img.error ? `<br><span class="no">${h(img.error)}</span>` : ''
   }</figcaption>`;
   if (thumb.ok) {
