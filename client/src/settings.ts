@@ -8,6 +8,7 @@ export type Provider = (typeof PROVIDERS)[number];
 
 export interface RunSettings {
   readonly provider: Provider;
+  /** 0: the runner chooses (2, or as many as the largest generator pool serves at once). */
   readonly concurrency: number;
   /** As set; empty means `<workspace>/.wabi/cache` (the server resolves it). */
   readonly cacheDirectory: string;
@@ -20,7 +21,7 @@ export function runSettings(scope?: vscode.ConfigurationScope): RunSettings {
   const cacheDirectory = c.get<string>('cacheDirectory');
   return {
     provider: PROVIDERS.includes(provider as Provider) ? (provider as Provider) : 'auto',
-    concurrency: Number.isInteger(concurrency) && concurrency! >= 1 && concurrency! <= 64 ? concurrency! : 2,
+    concurrency: Number.isInteger(concurrency) && concurrency! >= 0 && concurrency! <= 64 ? concurrency! : 0,
     cacheDirectory: typeof cacheDirectory === 'string' ? cacheDirectory.trim() : '',
   };
 }

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DiscoverTestsResult, LastResultsResult, RunEventParams, RunTestsResult } from '../../server/src/lsp/protocol';
+import { runSettingsFrom } from '../../server/src/lsp/runService';
 import { LspClient } from './helpers/lspClient';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fakeOpenAI';
 import { coffeeSpec } from './helpers/coffeeSpec';
@@ -113,6 +114,16 @@ test('settings come from the client: a cache folder of its choosing; one seed of
   } finally {
     await client.shutdown();
   }
+});
+
+test("wabi.run.concurrency: 0 (the default), unset or out of range lets the runner choose, as the CLI's does", () => {
+  // The runner then makes 2 images at once, or as many as the largest generator pool serves; a fixed 2 used to cap
+  // every pool in editor runs.
+  for (const concurrency of [0, undefined, 65, 1.5, '3']) {
+    assert.equal(runSettingsFrom({ concurrency }, dir).concurrency, concurrency === '3' ? 3 : undefined, String(concurrency));
+  }
+  assert.equal(runSettingsFrom({ concurrency: 6 }, dir).concurrency, 6);
+  assert.equal(runSettingsFrom({ provider: 'gpu' }, dir).provider, 'auto');
 });
 
 test('cancelling a run keeps the tests that finished', async () => {

@@ -50,10 +50,21 @@ export interface RunServiceContext {
 }
 
 /** The run settings a client can change (section `wabi.run`), read when a run starts. */
-interface RunSettings {
+export interface RunSettings {
   readonly provider: ProviderSetting;
-  readonly concurrency: number;
+  /** Images at once; undefined (the setting's 0) lets the runner choose, as `wabi run` without --concurrency
+   *  does: 2, or as many as the largest generator pool serves at once. */
+  readonly concurrency: number | undefined;
   readonly cacheDirectory: string;
+}
+
+/** The `wabi.run` section as a client sent it, each value checked: an invalid one falls back to its default. */
+export function runSettingsFrom(raw: { provider?: unknown; concurrency?: unknown; cacheDirectory?: unknown }, root: string): RunSettings {
+  const provider = PROVIDER_SETTINGS.includes(raw.provider as ProviderSetting) ? (raw.provider as ProviderSetting) : 'auto';
+  const n = Number(raw.concurrency);
+  const concurrency = Number.isInteger(n) && n >= 1 && n <= 64 ? n : undefined;
+  const dir = typeof raw.cacheDirectory === 'string' && raw.cacheDirectory.trim() !== '' ? raw.cacheDirectory.trim() : undefined;
+  return { provider, concurrency, cacheDirectory: resolveCacheRoot(root, dir) };
 }
 
 const UNTRUSTED = 'Wabi runs nothing in an untrusted workspace: trust the workspace to run tests.';
@@ -228,11 +239,7 @@ export class RunService {
     } catch {
       // A client without workspace/configuration: the defaults.
     }
-    const provider = PROVIDER_SETTINGS.includes(raw.provider as ProviderSetting) ? (raw.provider as ProviderSetting) : 'auto';
-    const n = Number(raw.concurrency);
-    const concurrency = Number.isInteger(n) && n >= 1 && n <= 64 ? n : 2;
-    const dir = typeof raw.cacheDirectory === 'string' && raw.cacheDirectory.trim() !== '' ? raw.cacheDirectory.trim() : undefined;
-    return { provider, concurrency, cacheDirectory: resolveCacheRoot(root, dir) };
+    return runSettingsFrom(raw, root);
   }
 
   private rootOf(spec: string | undefined): string | undefined {
