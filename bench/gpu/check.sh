@@ -6,16 +6,19 @@
 #   3. a CLIP ViT-B/32-sized judge (random weights) per provider, per image, batched and on the product's run path
 #      (bench/scoring/judges.mjs);
 #   4. the same encoder's shapes in PyTorch, fp32 and bf16, where python3 has torch and a CUDA device (torch_vit.py).
-# Each step's output goes to $OUT (or out/gpu-check) as a .txt and a .json; a failing step is reported and the
-# others still run. Sizes can be cut for a quick try: WABI_GPU_IMAGES (default 256), WABI_GPU_BATCHES (8,16,32),
+# Everything printed goes to check.txt in $OUT (or out/gpu-check), and each step's .txt and .json into results.tgz
+# beside it: two files, as a device run brings back at most eight. A failing step is reported and the others still
+# run. Sizes can be cut for a quick try: WABI_GPU_IMAGES (default 256), WABI_GPU_BATCHES (8,16,32),
 # WABI_GPU_ROUNDS (2), WABI_GPU_JUDGE_IMAGES (64), WABI_GPU_PROVIDERS (webgpu,cpu).
 #
 #   bash bench/gpu/check.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
-res=${OUT:-$repo/out/gpu-check}
-mkdir -p "$res"
+dest=${OUT:-$repo/out/gpu-check}
+mkdir -p "$dest"
+res=$(mktemp -d)
+exec > >(tee "$dest/check.txt") 2>&1
 kit=$repo/.gpu-kit
 images=${WABI_GPU_IMAGES:-256}
 batches=${WABI_GPU_BATCHES:-8,16,32}
@@ -68,4 +71,6 @@ step "PyTorch reference"
 python3 bench/gpu/torch_vit.py --out "$res/torch.json" 2>&1 | tee "$res/torch.txt"
 
 step done
-ls -la "$res"
+tar -C "$res" -czf "$dest/results.tgz" .
+rm -rf "$res"
+ls -la "$dest"
