@@ -7,7 +7,7 @@
 #      (bench/scoring/judges.mjs);
 #   4. the same encoder's shapes in PyTorch, fp32 and bf16, where python3 has torch and a CUDA device (torch_vit.py).
 # Everything printed goes to check.txt in $OUT (or out/gpu-check), and each step's .txt and .json into results.tgz
-# beside it: two files, as a device run brings back at most eight. A failing step is reported and the others still
+# beside it: two files to bring back from the remote machine. A failing step is reported and the others still
 # run. Sizes can be cut for a quick try: WABI_GPU_IMAGES (default 256), WABI_GPU_BATCHES (8,16,32),
 # WABI_GPU_ROUNDS (2), WABI_GPU_JUDGE_IMAGES (64), WABI_GPU_PROVIDERS (webgpu,cpu).
 #
