@@ -90,10 +90,19 @@ function plans(): TestPlan[] {
   return planTests(resolveSpec(analysis));
 }
 
-async function run(options: Partial<RunOptions>, logs: string[]): Promise<RunResult> {
-  const store = await ResultCache.open(path.join(dir, '.wabi/cache'));
+/** A run with its own empty cache, unless `cache` names one to share: judge values are cached, and a run that
+ *  found them all would load no model. */
+async function run(options: Partial<RunOptions>, logs: string[], cache = fs.mkdtempSync(path.join(dir, '.wabi/cache-'))): Promise<RunResult> {
+  const store = await ResultCache.open(cache);
   return runTests(plans(), { store, env: { env: {} }, provider: 'cpu', log: (l) => logs.push(l), ...options });
 }
+
+/** The judge models a run opened, from their 'running on' lines. */
+const opened = (logs: readonly string[]) =>
+  logs
+    .map((l) => /\((models\/[\w.]+)\): running on /.exec(l)?.[1])
+    .filter((m): m is string => m !== undefined)
+    .sort();
 
 /** The "largest" batch a model's closing line reports. */
 function largest(logs: readonly string[], model: string): number {
@@ -134,6 +143,45 @@ test("a run batches its judges' images across tests, and every value is what ima
   // Every test asks the same two texts: each is encoded once, whoever asked first.
   assert.match(batchedLogs.find((l) => l.includes('(models/text.onnx)') && /items? in/.test(l))!, /: 2 items in 1 run /);
   assert.ok(batchedLogs.some((l) => /\(models\/image\.onnx\): running on cpu \(as set\); batches of up to 8$/.test(l)), batchedLogs.join('\n'));
+});
+
+test('a second run reads every judge value from the cache and loads no judge model; a changed model is not read from it', async () => {
+  const cache = path.join(dir, '.wabi/shared-cache');
+  const firstLogs: string[] = [];
+  const first = await run({}, firstLogs, cache);
+  assert.deepEqual(opened(firstLogs), ['models/aesthetic.onnx', 'models/dark.onnx', 'models/image.onnx', 'models/text.onnx']);
+  const againLogs: string[] = [];
+  const again = await run({}, againLogs, cache);
+  assert.deepEqual(opened(againLogs), [], 'every judge value came from the cache');
+  assert.deepEqual(
+    again.tests.map((t) => t.images.map((i) => i.judges)),
+    first.tests.map((t) => t.images.map((i) => i.judges)),
+  );
+  assert.deepEqual(
+    again.tests.map((t) => t.verdict),
+    first.tests.map((t) => t.verdict),
+  );
+  // Other weights in the image encoder: the clip similarities and the aesthetic head on its embeddings are made
+  // again; the reward model's values are still the cached ones.
+  const encoder = path.join(dir, 'models/image.onnx');
+  const original = fs.readFileSync(encoder);
+  fs.writeFileSync(encoder, buildImageEncoder({ size: 64, seed: 7 }).bytes);
+  try {
+    const changedLogs: string[] = [];
+    const changed = await run({}, changedLogs, cache);
+    assert.deepEqual(opened(changedLogs), ['models/aesthetic.onnx', 'models/image.onnx', 'models/text.onnx']);
+    const key = 'clip("a photo of a cat")';
+    assert.notDeepEqual(
+      changed.tests.map((t) => t.images.map((i) => i.judges[key])),
+      first.tests.map((t) => t.images.map((i) => i.judges[key])),
+    );
+    assert.deepEqual(
+      changed.tests.map((t) => t.images.map((i) => i.judges['reward(dark)'])),
+      first.tests.map((t) => t.images.map((i) => i.judges['reward(dark)'])),
+    );
+  } finally {
+    fs.writeFileSync(encoder, original);
+  }
 });
 
 test('a run cancelled while its images wait for company ends at once, keeping nothing unfinished', async () => {

@@ -9,8 +9,7 @@
 // Built-in judges need no declaration: BUILTIN_JUDGES below is where they plug in, by name.
 import type { JudgeDeclaration } from '../catalogue/declarations';
 import type { ProviderSetting } from '../catalogue/providers';
-import { canonicalJson, fileHash, sha256 } from '../runner/resultCache';
-import { judgeSpecFrom, type JudgeSpec } from '../scoring/judges/spec';
+import { declaredJudgeIdentity } from '../runner/judgeIdentity';
 import type { JudgePool } from '../scoring/judges/pool';
 import { IntentJudge, INTENT_JUDGE_NAME, intentJudgeIdentity } from '../scoring/intent/index';
 
@@ -81,14 +80,10 @@ export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {
   },
 };
 
-/** Bump when an adapter's score changes meaning: cached audit scores made before stop matching. */
-const ADAPTER_VERSION = 'audit-judge v1';
-
 /** A declared judge (through `pool`, which owns the models) as an AuditJudge. Its model opens on the first score
  *  asked of it: an audit whose scores are all in the cache never loads it. */
 export async function openDeclaredJudge(name: string, def: JudgeDeclaration, pool: JudgePool): Promise<AuditJudge> {
-  const spec = judgeSpecFrom(def);
-  const identity = await declaredIdentity(spec, def);
+  const identity = await declaredJudgeIdentity(def);
   let opened: ReturnType<JudgePool['open']> | undefined;
   // Pairs are asked at once (audit/session.ts), so their images meet in the models' batches.
   const score = async (files: readonly string[], prompt: string, signal?: AbortSignal): Promise<number[]> => {
@@ -106,34 +101,3 @@ export async function openDeclaredJudge(name: string, def: JudgeDeclaration, poo
   return { name, identity, score, close: async () => undefined };
 }
 
-/** The hash of a declared judge's kind, preprocessing and model files' bytes (and its encoder's, for aesthetic). */
-async function declaredIdentity(spec: JudgeSpec, def: JudgeDeclaration): Promise<string> {
-  const files: Record<string, string> = {};
-  const hash = async (role: string, file: string | undefined) => {
-    if (file === undefined) return;
-    try {
-      files[role] = await fileHash(file);
-    } catch (e) {
-      throw new Error(`judge '${spec.name}': cannot read its ${role} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  };
-  let encoder: string | undefined;
-  switch (spec.kind) {
-    case 'clip':
-      await hash('image-model', spec.imageModel);
-      await hash('text-model', spec.textModel);
-      await hash('tokenizer', spec.tokenizer);
-      break;
-    case 'reward':
-      await hash('model', spec.model);
-      await hash('tokenizer', spec.tokenizer);
-      break;
-    case 'aesthetic':
-      await hash('model', spec.model);
-      if (!def.encoder) throw new Error(`judge '${def.name}': its encoder '${spec.encoder}' is not defined`);
-      encoder = await declaredIdentity(judgeSpecFrom(def.encoder), def.encoder);
-      break;
-  }
-  const preprocess = 'preprocess' in spec ? spec.preprocess : undefined;
-  return sha256(canonicalJson({ v: ADAPTER_VERSION, kind: spec.kind, files, preprocess, encoder }));
-}

@@ -21,7 +21,8 @@ import { JudgePool } from '../scoring/judges/pool';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TRAIT_MODEL_VERSION, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
-import { fileHash, imageKey, scoreKey } from './resultCache';
+import { canonicalJson, fileHash, imageKey, scoreKey } from './resultCache';
+import { declaredJudgeIdentity } from './judgeIdentity';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
 import type { TestPlan } from './plan';
 import { summarise, testTitle, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
@@ -93,6 +94,7 @@ class Run {
   private readonly judges: JudgePool;
   private readonly limiter: Limiter;
   private scorer: Promise<TraitScorer> | undefined;
+  private readonly judgeIdentities = new Map<JudgeDeclaration, Promise<string>>();
   private readonly totalImages: number;
   private generated = 0;
   private scored = 0;
@@ -414,7 +416,7 @@ class Run {
       this.emit({ type: 'image-scored', spec: plan.spec, test: plan.name, seed: jobs[i].seed, role: jobs[i].role, file: files[i].file, traits: completeTraits(traits[i]), done: this.scored, total: this.totalImages });
     }
     const t1 = performance.now();
-    const judges = await this.judgeMeasures(plan, files.map((f) => f.file), signal);
+    const judges = await this.judgeMeasures(plan, files.map((f) => f.file), hashes, signal);
     this.scoreMs += performance.now() - t1;
     return traits.map((t, i) => ({ traits: completeTraits(t), judges: judges[i] }));
   }
@@ -426,8 +428,8 @@ class Run {
 
   /** The judge measures the test reads, per image. Every measure is asked at once, so different judges' models
    *  run side by side; each clip judge embeds the test's images once for all its measures and for the aesthetic
-   *  heads that read it. */
-  private async judgeMeasures(plan: TestPlan, files: readonly string[], signal: AbortSignal): Promise<Array<Record<string, number>>> {
+   *  heads that read it. A measure whose values are all in the cache loads no model. */
+  private async judgeMeasures(plan: TestPlan, files: readonly string[], hashes: readonly string[], signal: AbortSignal): Promise<Array<Record<string, number>>> {
     const embedded = new Map<ClipJudge, Promise<Float32Array[]>>();
     const embeddings = (clip: ClipJudge) => {
       let e = embedded.get(clip);
@@ -439,10 +441,17 @@ class Run {
       }
       return e;
     };
-    const asked: Array<{ key: string; values: Promise<number[]> }> = plan.judgeMeasures.map((m) => ({ key: m.key, values: this.judgeValues(plan, m, files, embeddings, signal) }));
-    if (plan.aestheticJudge) {
-      const key = aestheticKey(plan.aestheticJudge);
-      asked.push({ key, values: this.judge(plan.aestheticJudge).then((j) => this.scoreWith(j, files, plan.prompt, key, embeddings, signal)) });
+    const asked: Array<{ key: string; values: Promise<number[]> }> = plan.judgeMeasures.map((m) => {
+      const def = plan.judges.get(m.judge ?? `${m.fn}:default`);
+      if (!def) return { key: m.key, values: Promise.reject(new Error(`${m.key}: no ${m.fn} judge is defined`)) };
+      // A clip similarity reads the measure's own text (in its key); every other judge value may read the prompt.
+      const prompt = m.fn === 'clip' ? undefined : plan.prompt;
+      return { key: m.key, values: this.cachedJudgeValues(def, m.key, prompt, hashes, () => this.judgeValues(def, m, files, plan.prompt, embeddings, signal)) };
+    });
+    const aesthetic = plan.aestheticJudge;
+    if (aesthetic) {
+      const key = aestheticKey(aesthetic);
+      asked.push({ key, values: this.cachedJudgeValues(aesthetic, key, plan.prompt, hashes, async () => this.scoreWith(await this.judge(aesthetic), files, plan.prompt, key, embeddings, signal)) });
     }
     for (const a of asked) a.values.catch(() => undefined);
     const out: Array<Record<string, number>> = files.map(() => ({}));
@@ -450,21 +459,39 @@ class Run {
     return out;
   }
 
+  /** A judge measure's values for the test's images: from the result cache (keyed by each image's bytes, the judge's
+   *  identity, the measure and the prompt it may read), or made by `compute` for all the images at once and
+   *  stored. */
+  private async cachedJudgeValues(def: JudgeDeclaration, measure: string, prompt: string | undefined, hashes: readonly string[], compute: () => Promise<number[]>): Promise<number[]> {
+    const store = this.options.store;
+    let identity = this.judgeIdentities.get(def);
+    if (!identity) {
+      identity = declaredJudgeIdentity(def);
+      this.judgeIdentities.set(def, identity);
+    }
+    const judge = await identity;
+    const keys = hashes.map((h) => scoreKey(h, canonicalJson({ v: JUDGE_SCORE_VERSION, judge, measure, prompt: prompt ?? null })));
+    const stored = await Promise.all(keys.map(async (k) => (await store.getScores(k))?.judges?.[measure]));
+    if (stored.every((v) => typeof v === 'number')) return stored as number[];
+    const values = await compute();
+    await Promise.all(values.map((v, i) => (Number.isFinite(v) ? store.putScores(keys[i], { traits: {}, judges: { [measure]: v } }) : undefined)));
+    return values;
+  }
+
   private async judgeValues(
-    plan: TestPlan,
+    def: JudgeDeclaration,
     m: Extract<MeasureSpec, { kind: 'judge' }>,
     files: readonly string[],
+    prompt: string,
     embeddings: (clip: ClipJudge) => Promise<Float32Array[]>,
     signal: AbortSignal,
   ): Promise<number[]> {
-    const def = plan.judges.get(m.judge ?? `${m.fn}:default`);
-    if (!def) throw new Error(`${m.key}: no ${m.fn} judge is defined`);
     const judge = await this.judge(def);
     if (m.fn === 'clip') {
       if (judge.kind !== 'clip') throw new Error(`${m.key}: '${def.name}' is a ${judge.kind} judge, not a clip judge`);
       return judge.similarity(await embeddings(judge), m.text ?? '', signal);
     }
-    return this.scoreWith(judge, files, plan.prompt, m.key, embeddings, signal);
+    return this.scoreWith(judge, files, prompt, m.key, embeddings, signal);
   }
 
   /** A scalar per image from an aesthetic or reward judge. */
@@ -484,6 +511,9 @@ function defaultConcurrency(plans: readonly TestPlan[]): number {
   const pools = new Set(plans.map((p) => p.generator).filter((g): g is GeneratorDeclaration => g !== undefined));
   return Math.max(DEFAULT_CONCURRENCY, ...[...pools].map((g) => poolCapacity(generatorSettings(g)) ?? 0));
 }
+
+/** In the cache key of every judge value a run stores: bump when a judge measure changes meaning. */
+const JUDGE_SCORE_VERSION = 'run-judge v1';
 
 /** Images of the tests in flight when tests overlap (runAll): two GPU judge batches' worth. */
 const IMAGES_IN_FLIGHT = 64;
