@@ -168,13 +168,13 @@ export class Graph {
     return this.node('Conv', [x, w], attrs);
   }
 
-  /** Pads with the given mode (`reflect`, `edge`, `constant`); pads are [begin..., end...] over all axes. */
   /** Means over non-overlapping k x k blocks of x, [N, C, H, W] to [N, C, H/k, W/k] (AveragePool with kernel =
    *  stride = k; H and W must divide by k). */
   blockMean(x: Value, k: number): Value {
     return this.node('AveragePool', [x], { kernel_shape: attr.ints([k, k]), strides: attr.ints([k, k]) });
   }
 
+  /** Pads with the given mode (`reflect`, `edge`, `constant`); pads are [begin..., end...] over all axes. */
   pad(x: Value, pads: readonly number[], mode: 'reflect' | 'edge' | 'constant' = 'reflect'): Value {
     return this.node('Pad', [x, this.int64s(pads)], { mode: attr.string(mode) });
   }

@@ -30,16 +30,11 @@ export function meanLuma(ctx: TraitContext): Value {
   return ctx.shared('tone:mean-luma', () => ctx.g.mul(ctx.g.reshape(lumaMean4(ctx), [-1]), ctx.g.scalar(1 / 255)));
 }
 
-/** 4x4 block means of luma, [N, 1, 128, 128]. */
-function blockLuma(ctx: TraitContext): Value {
-  return ctx.lumaBlocks(CLIP_BLOCK);
-}
-
 /** Fraction of 4x4 luma blocks whose mean is >= CLIP_HIGH ('high') or <= CLIP_LOW ('low'), [N]. */
 export function clippedFraction(ctx: TraitContext, side: 'high' | 'low'): Value {
   return ctx.shared(`tone:clipped-${side}`, () => {
     const g = ctx.g;
-    const y = blockLuma(ctx);
+    const y = ctx.lumaBlocks(CLIP_BLOCK);
     const hit =
       side === 'high' ? g.node('GreaterOrEqual', [y, g.scalar(CLIP_HIGH)]) : g.node('LessOrEqual', [y, g.scalar(CLIP_LOW)]);
     return ctx.perImage(g.cast(hit, 'float32'));
