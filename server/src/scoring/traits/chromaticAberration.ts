@@ -8,8 +8,8 @@
 //    derivative with the green one shifted by s = -4..4 pixels (edge-replicated), and likewise vertically with
 //    vertical derivatives: block matching of edges, as in the registration-based CA measures (e.g. Boult & Wolberg
 //    1992, Mallon & Whelan 2007), reduced to one axis at a time. The horizontal sums run over every other row and
-//    the vertical ones over every other column (strided convolutions): Sobel already smooths across its axis,
-//    so neighbouring lines add little, and this halves the cost of the graph's heaviest part;
+//    the vertical ones over every other column (sobelOnEvenLines computes only those derivatives): Sobel already
+//    smooths across its axis, so neighbouring lines add little, and this halves the cost of the graph's heaviest part;
 //  - the displacement u = s* + (c(s*-1) - c(s*+1)) / (2 (c(s*-1) - 2 c(s*) + c(s*+1))) at the best shift s*
 //    (parabolic sub-pixel refinement, offset clamped to +-0.5, which keeps u continuous when two shifts tie);
 //  - raw = sum w |u| / sum w over tiles, both axes and both channels, with w = max(c(s*), 0): the correlation at
@@ -19,7 +19,8 @@ import type { TraitAnalyser } from './analyser';
 import { applyRamp, describeRamp, rampGraph, type Ramp } from './calibration';
 import { convolve, rgbPlanes, SOBEL_X, SOBEL_Y } from './reference';
 import { WORKING_SIZE } from '../images';
-import { attr, type Value } from '../onnx/graph';
+import { attr, type Graph, type Value } from '../onnx/graph';
+import type { TraitContext } from './context';
 
 /** Largest displacement searched, in working pixels. */
 const SEARCH = 4;
@@ -35,6 +36,36 @@ const EPS = 1e-6;
 // d = 2: 1.28..1.85, d = 3: 2.04..2.93, d = 5: 3.35..4.09 (near the search limit). Radial scaling moving red and
 // blue 5 px at the corners reads 1.47..2.08. Noise of sigma 25 reads up to 0.37, Gaussian blur 0.08..0.14.
 const RAMP: Ramp = { lo: 0.25, hi: 2, scale: 'linear' };
+
+/** A Sobel derivative of R, G and B (reflected borders) along one axis, on the even lines across it, [N, 3, h, w]:
+ *  what a strided grouped convolution gives (strides 2 across the derivative), computed separably from the image's
+ *  even and odd lines as planes. Sobel = [1, 2, 1] across, over lines 2i - 1, 2i, 2i + 1 (line -1 reflects to 1),
+ *  then the difference of the next and previous pixel along; at both ends of a line the reflected neighbours are
+ *  equal, so the difference is 0. Same values as onnxruntime's strided grouped convolutions, whose column-strided one
+ *  was the costliest node of the trait model: the full model runs about 7% faster on the CPU this way. */
+function sobelOnEvenLines(g: Graph, even: Value, odd: Value, across: 2 | 3): Value {
+  const n = WORKING_SIZE;
+  const along = across === 2 ? 3 : 2;
+  const previous = g.concat([g.slice(odd, [0], [1], [across]), g.slice(odd, [0], [n / 2 - 1], [across])], across);
+  const smoothed = g.add(g.add(previous, odd), g.add(even, even));
+  const inner = g.sub(g.slice(smoothed, [2], [n], [along]), g.slice(smoothed, [0], [n - 2], [along]));
+  return g.pad(inner, along === 3 ? [0, 0, 0, 1, 0, 0, 0, 1] : [0, 0, 1, 0, 0, 0, 1, 0], 'constant');
+}
+
+/** [Sobel_X on the even rows [N, 3, n/2, n], Sobel_Y on the even columns [N, 3, n, n/2]]. */
+function gradientsOnEvenLines(ctx: TraitContext): [Value, Value] {
+  const g = ctx.g;
+  const n = WORKING_SIZE;
+  // Even and odd rows are a reshape away. Even and odd columns take a transpose that moves one axis, which
+  // onnxruntime has a fast path for; its strided Slice along the last axis, or a general 5-D transpose, cost
+  // several times more.
+  const rowPairs = g.reshape(ctx.working, [-1, 3, n / 2, 2, n]);
+  const colPairs = g.reshape(g.node('Transpose', [g.reshape(ctx.working, [-1, n / 2, 2])], { perm: attr.ints([0, 2, 1]) }), [-1, 3, n, 2, n / 2]);
+  const line = (pairs: Value, i: number, dims: number[]) => g.reshape(g.slice(pairs, [i], [i + 1], [3]), dims);
+  const rows = [0, 1].map((i) => line(rowPairs, i, [-1, 3, n / 2, n]));
+  const cols = [0, 1].map((i) => line(colPairs, i, [-1, 3, n, n / 2]));
+  return [sobelOnEvenLines(g, rows[0], rows[1], 2), sobelOnEvenLines(g, cols[0], cols[1], 3)];
+}
 
 export const chromaticAberration: TraitAnalyser = {
   name: 'chromatic-aberration',
@@ -58,9 +89,7 @@ export const chromaticAberration: TraitAnalyser = {
   build(ctx) {
     const g = ctx.g;
     const n = WORKING_SIZE;
-    const padded = g.pad(ctx.working, [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
-    // Horizontal derivatives on every other row, vertical ones on every other column (strided convolutions).
-    const gradient = (k: readonly number[], strides: readonly number[]) => g.conv(padded, g.constant([...k, ...k, ...k], [3, 1, 3, 3]), { group: 3, strides });
+    const [gx, gy] = gradientsOnEvenLines(ctx);
     // Tile sums of [N, 2, h, w] to [N, 2, 1, TILES, TILES]: within each tile's rows first, then down its columns.
     const tileSums = (v: Value, h: number, w: number) => {
       const rows = g.reduce('ReduceSum', g.reshape(v, [-1, 2, h, TILES, w / TILES]), [4], false);
@@ -76,7 +105,7 @@ export const chromaticAberration: TraitAnalyser = {
       for (let s = 0; s < SHIFTS; s++) perShift.push(tileSums(g.mul(redBlue, g.slice(shiftable, [s], [s + n], [axis])), h, w));
       return g.concat(perShift, 2);
     };
-    const c = g.concat([correlations(gradient(SOBEL_X, [2, 1]), 3), correlations(gradient(SOBEL_Y, [1, 2]), 2)], 1); // [N, 4, SHIFTS, T, T]
+    const c = g.concat([correlations(gx, 3), correlations(gy, 2)], 1); // [N, 4, SHIFTS, T, T]
     const best = g.node('ArgMax', [c], { axis: attr.int(2), keepdims: attr.int(1) }); // [N, 4, 1, T, T]
     // The neighbours of the best shift and the shift itself are gathered with the same index from arrays shifted
     // along the search axis, not by arithmetic on the int64 index: onnxruntime's WebGPU provider runs int64
