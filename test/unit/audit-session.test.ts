@@ -57,6 +57,8 @@ function counting(store: ScoreStore): ScoreStore & { hits: number } {
       return v;
     },
     putScores: (key: string, value: unknown) => store.putScores(key, value),
+    getFileHash: (key: string) => store.getFileHash(key),
+    putFileHash: (key: string, hash: string) => store.putFileHash(key, hash),
   };
   return s;
 }

@@ -14,6 +14,7 @@ import {
   canonicalJson,
   fileHash,
   imageKey,
+  PERSISTED_HASH_MIN_BYTES,
   resolveCacheRoot,
   ResultCache,
   scoreKey,
@@ -159,6 +160,61 @@ test('fileHash is the sha256 of the bytes, and follows a file that changes', asy
     fs.utimesSync(f, st.atime, st.mtime);
     assert.equal(await fileHash(f), sha('weights v3, longer'));
     await assert.rejects(fileHash(path.join(dir, 'missing.onnx')), { code: 'ENOENT' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fileHash records the hashes of large, settled files in the cache, and another process reads the record instead of the file', async () => {
+  const dir = tempDir();
+  try {
+    const root = path.join(dir, 'cache');
+    const cache = await ResultCache.open(root);
+    const weights = crypto.randomBytes(PERSISTED_HASH_MIN_BYTES);
+    const model = path.join(dir, 'model.onnx');
+    const other = path.join(dir, 'other.onnx');
+    const small = path.join(dir, 'tokenizer.json');
+    fs.writeFileSync(model, weights);
+    fs.writeFileSync(other, weights);
+    fs.writeFileSync(small, 'merges');
+    // Only files unchanged for 2 s are recorded: a write within the same clock tick could leave the stamp as it was.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const young = path.join(dir, 'young.onnx');
+    fs.writeFileSync(young, weights);
+    const inChild = (file: string): { hash: string; reads: number } => {
+      const r = spawnSync(process.execPath, [child(), '--cache-child', 'hash', root, file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { hash: string; reads: number };
+    };
+    const hash = sha(weights);
+    assert.deepEqual(inChild(model), { hash, reads: 1 });
+    assert.deepEqual(inChild(model), { hash, reads: 0 }, 'the second process reads the record, not the file');
+    assert.deepEqual(inChild(young), { hash, reads: 1 });
+    assert.deepEqual(inChild(young), { hash, reads: 1 }, 'a file changed in the last 2 s is not recorded');
+    assert.deepEqual(inChild(small), { hash: sha('merges'), reads: 1 });
+    assert.deepEqual(inChild(small), { hash: sha('merges'), reads: 1 }, 'files under 1 MiB are not recorded');
+    assert.equal((await cache.stats()).hashes, 1);
+
+    // Changed in place to the same size with its mtime put back: the ctime still makes it a new stamp.
+    const st = fs.statSync(model);
+    const changed = Buffer.from(weights);
+    changed[12345] ^= 0xff;
+    fs.writeFileSync(model, changed);
+    fs.utimesSync(model, st.atime, st.mtime);
+    assert.deepEqual(inChild(model), { hash: sha(changed), reads: 1 });
+    assert.deepEqual(await fileHash(model, cache), sha(changed));
+
+    // A damaged record is a miss, and is written again.
+    assert.deepEqual(inChild(other), { hash, reads: 1 });
+    const records = fs.readdirSync(path.join(root, 'hashes'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+    assert.equal(records.length, 2);
+    for (const f of records) fs.writeFileSync(path.join(root, 'hashes', f), '{"v":1,');
+    assert.deepEqual(inChild(other), { hash, reads: 1 });
+    assert.deepEqual(inChild(other), { hash, reads: 0 });
+
+    const cleared = await cache.clear();
+    assert.equal(cleared.hashes, 2);
+    assert.deepEqual(inChild(other), { hash, reads: 1 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -592,7 +648,7 @@ test('stats counts entries, bytes and dates; clear removes entries and nothing e
   const root = path.join(tempDir(), 'cache');
   try {
     const cache = await ResultCache.open(root);
-    assert.deepEqual(await cache.stats(), { root, images: 0, scores: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 });
+    assert.deepEqual(await cache.stats(), { root, images: 0, scores: 0, hashes: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 });
     const t0 = Date.now();
     let imageBytes = 0;
     for (let i = 0; i < 5; i++) {
@@ -648,7 +704,7 @@ test('wabi cache stats and clear (run `npm run build` first)', async () => {
     // No cache yet: figures are zero and nothing is created.
     const none = wabi(['cache', 'stats', '--json'], ws);
     assert.equal(none.code, 0, none.stderr);
-    assert.deepEqual(JSON.parse(none.stdout), { root: path.join(fs.realpathSync(ws), '.wabi', 'cache'), images: 0, scores: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 });
+    assert.deepEqual(JSON.parse(none.stdout), { root: path.join(fs.realpathSync(ws), '.wabi', 'cache'), images: 0, scores: 0, hashes: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 });
     assert.ok(!fs.existsSync(path.join(ws, '.wabi')));
 
     const cache = await ResultCache.open(path.join(ws, '.wabi', 'cache'));

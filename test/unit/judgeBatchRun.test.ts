@@ -14,12 +14,12 @@ import { nodeHost } from '../../server/src/files/host';
 import { resolveSpec } from '../../server/src/language/resolve';
 import { SpecWorkspace } from '../../server/src/language/workspace';
 import { planTests, type TestPlan } from '../../server/src/runner/plan';
-import { ResultCache } from '../../server/src/runner/resultCache';
+import { PERSISTED_HASH_MIN_BYTES, ResultCache } from '../../server/src/runner/resultCache';
 import type { RunResult } from '../../server/src/runner/results';
 import { runTests, type RunOptions } from '../../server/src/runner/runner';
 import { JudgePool } from '../../server/src/scoring/judges/pool';
 import { writeAuditProject } from './helpers/auditProject';
-import { buildAestheticHead, buildDarknessReward, buildImageEncoder, buildTextEncoder, clipTokenizerJson, writeFiles } from './helpers/judgeModels';
+import { buildAestheticHead, buildDarknessReward, buildImageEncoder, buildTextEncoder, clipTokenizerJson, padModel, writeFiles } from './helpers/judgeModels';
 import { PHOTOS, photoPath } from './helpers/traits';
 
 const TESTS = 5;
@@ -245,4 +245,41 @@ test('an audit batches across pairs, with the scores of pair-by-pair scoring', a
   assert.equal(largest(batchedLogs, 'models/dark.onnx'), 8);
   assert.equal(largest(batchedLogs, 'models/image.onnx'), 8);
   assert.equal(largest(singleLogs, 'models/dark.onnx'), 1);
+});
+
+test('a run and an audit record the hashes of large model files in their cache, so the next process does not read the weights again', async () => {
+  // Model files of their own: this process's in-memory hashes of the other tests' models would answer first.
+  const large = path.join(dir, 'large');
+  writeFiles(large, {
+    'spec.wabi': `generator local\n  kind  files\n\njudge dark\n  kind   reward\n  model  models/dark.onnx\n  size   64\n\ntest "dark"\n  images  img/*.png\n  expect  reward(dark) > -2\n`,
+    'models/dark.onnx': padModel(buildDarknessReward(64), PERSISTED_HASH_MIN_BYTES),
+  });
+  fs.mkdirSync(path.join(large, 'img'));
+  for (const k of [0, 1]) fs.copyFileSync(path.join(dir, `img/t0-${k}.png`), path.join(large, `img/t0-${k}.png`));
+  const project = await writeAuditProject(path.join(dir, 'audit-large'), [0.6], []);
+  const auditModel = path.join(project.dir, 'models/dark.onnx');
+  fs.writeFileSync(auditModel, padModel(fs.readFileSync(auditModel), PERSISTED_HASH_MIN_BYTES));
+  // fileHash records only files unchanged for 2 s (a write within the same clock tick could keep their stamp).
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+
+  const ws = new SpecWorkspace(nodeHost, { roots: [large] });
+  const analysis = ws.analyze(path.join(large, 'spec.wabi'))!;
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+  const runCache = await ResultCache.open(path.join(large, '.wabi/cache'));
+  const result = await runTests(planTests(resolveSpec(analysis)), { store: runCache, env: { env: {} }, provider: 'cpu' });
+  assert.equal(result.tests[0]?.verdict, 'pass', JSON.stringify(result.tests[0]));
+  assert.equal((await runCache.stats()).hashes, 1, 'the padded model, and none of the small images');
+
+  const spec = loadSpecs([path.join(project.dir, 'judges.wabi')]).specs[0];
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 5 } };
+  const plan = auditPlanOf({ name: 'large', spec: spec.path, headerRange: range, range, tags: [], pairs: project.pairsFile, judges: [{ name: 'dark', range, declaration: spec.judges.get('dark') }] });
+  const auditCache = await ResultCache.open(path.join(project.dir, '.wabi/cache'));
+  const pool = new JudgePool({ provider: 'cpu' });
+  try {
+    const report = await runAudit(plan, { host: nodeHost, pool, store: auditCache, intervals: { resamples: 50 } });
+    assert.equal(report.errors.length, 0, JSON.stringify(report.errors));
+  } finally {
+    await pool.close();
+  }
+  assert.equal((await auditCache.stats()).hashes, 1);
 });

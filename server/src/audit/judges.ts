@@ -10,6 +10,7 @@
 import type { JudgeDeclaration } from '../catalogue/declarations';
 import type { ProviderSetting } from '../catalogue/providers';
 import { declaredJudgeIdentity } from '../runner/judgeIdentity';
+import type { FileHashRecords } from '../runner/resultCache';
 import type { JudgePool } from '../scoring/judges/pool';
 import { IntentJudge, INTENT_JUDGE_NAME, intentJudgeIdentity } from '../scoring/intent/index';
 
@@ -82,8 +83,8 @@ export const BUILTIN_JUDGES: Readonly<Record<string, BuiltinJudge>> = {
 
 /** A declared judge (through `pool`, which owns the models) as an AuditJudge. Its model opens on the first score
  *  asked of it: an audit whose scores are all in the cache never loads it. */
-export async function openDeclaredJudge(name: string, def: JudgeDeclaration, pool: JudgePool): Promise<AuditJudge> {
-  const identity = await declaredJudgeIdentity(def);
+export async function openDeclaredJudge(name: string, def: JudgeDeclaration, pool: JudgePool, records?: FileHashRecords): Promise<AuditJudge> {
+  const identity = await declaredJudgeIdentity(def, records);
   let opened: ReturnType<JudgePool['open']> | undefined;
   // Pairs are asked at once (audit/session.ts), so their images meet in the models' batches.
   const score = async (files: readonly string[], prompt: string, signal?: AbortSignal): Promise<number[]> => {

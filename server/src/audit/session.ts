@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { JudgeDeclaration } from '../catalogue/declarations';
 import type { SpecHost } from '../files/host';
 import type { ResolvedAudit } from '../language/resolved';
-import { canonicalJson, fileHash, scoreKey } from '../runner/resultCache';
+import { canonicalJson, fileHash, scoreKey, type FileHashRecords } from '../runner/resultCache';
 import { ImageError } from '../scoring/images';
 import type { JudgePool } from '../scoring/judges/pool';
 import { BUILTIN_JUDGES, lazyBuiltin, openDeclaredJudge, type AuditJudge, type BuiltinJudge, type BuiltinJudgeOptions } from './judges';
@@ -54,8 +54,9 @@ export function auditPlanOf(audit: ResolvedAudit): AuditPlan {
   };
 }
 
-/** Where scores are kept between audits (runner/resultCache.ts's ResultCache is one). */
-export interface ScoreStore {
+/** Where scores are kept between audits, and the hashes of model files (runner/resultCache.ts's ResultCache is
+ *  one). */
+export interface ScoreStore extends FileHashRecords {
   getScores<T = unknown>(key: string): Promise<T | undefined>;
   putScores(key: string, value: unknown): Promise<void>;
 }
@@ -129,7 +130,7 @@ async function openJudges(plan: AuditPlan, options: AuditOptions): Promise<Audit
   try {
     for (const source of plan.judges) {
       if (out.some((j) => j.name === source.name)) continue;
-      if (source.declaration) out.push(await openDeclaredJudge(source.name, source.declaration, options.pool));
+      if (source.declaration) out.push(await openDeclaredJudge(source.name, source.declaration, options.pool, options.store));
       else if (Object.hasOwn(builtins, source.name)) out.push(lazyBuiltin(source.name, builtins[source.name], options.builtin ?? {}));
       else throw new AuditConfigError(`unknown judge '${source.name}'${suggestion(source.name, Object.keys(builtins))}`);
     }
@@ -238,7 +239,7 @@ class Scoring {
   private hash(file: string): Promise<string> {
     let h = this.hashes.get(file);
     if (!h) {
-      h = fileHash(file);
+      h = fileHash(file, this.options.store);
       this.hashes.set(file, h);
     }
     return h;

@@ -24,7 +24,7 @@ export async function runCache(argv: readonly string[], out: (line: string) => v
   if (sub === 'stats') {
     const stats: CacheStats = exists
       ? await (await ResultCache.open(root, { create: false })).stats()
-      : { root, images: 0, scores: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 };
+      : { root, images: 0, scores: 0, hashes: 0, bytes: 0, oldest: null, newest: null, orphans: 0, temp: 0, tempRemoved: 0 };
     if (json) {
       out(JSON.stringify(stats));
       return 0;
@@ -32,6 +32,7 @@ export async function runCache(argv: readonly string[], out: (line: string) => v
     out(`cache   ${displayPath(root)}${exists ? '' : ' (does not exist)'}`);
     out(`images  ${stats.images}`);
     out(`scores  ${stats.scores}`);
+    if (stats.hashes > 0) out(`hashes  ${stats.hashes} (of model files, so they are not read again)`);
     out(`size    ${formatBytes(stats.bytes)}`);
     if (stats.oldest) out(`oldest  ${stats.oldest}`);
     if (stats.newest) out(`newest  ${stats.newest}`);
@@ -41,7 +42,7 @@ export async function runCache(argv: readonly string[], out: (line: string) => v
     return 0;
   }
 
-  const cleared: ClearResult = exists ? await (await ResultCache.open(root, { create: false })).clear() : { images: 0, scores: 0, files: 0, bytes: 0 };
+  const cleared: ClearResult = exists ? await (await ResultCache.open(root, { create: false })).clear() : { images: 0, scores: 0, hashes: 0, files: 0, bytes: 0 };
   if (json) out(JSON.stringify({ root, ...cleared }));
   else
     out(

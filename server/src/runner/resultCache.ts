@@ -5,6 +5,8 @@
 //   images/ab/<key>.<ext>    the image bytes, as the backend returned them; <key> = imageKey(request), hex sha256
 //   images/ab/<key>.json     its metadata {v, key, ext, size, sha256, created, info}: the commit marker
 //   scores/ab/<key>.json     {v, key, created, value}; <key> = scoreKey(sha256 of the image bytes, scorer identity)
+//   hashes/ab/<key>.json     {v, key, created, value: sha256 of a large file's bytes}; <key> = the file's path and
+//                            stat stamp (see fileHash): model weights are not read again to find a judge's identity
 // `ab` is the key's first two hex digits, so no folder holds more than 1/256 of the entries. Lookups need no index:
 // the key names the file.
 //
@@ -160,19 +162,41 @@ interface HashMemo {
 }
 const fileHashes = new Map<string, HashMemo>();
 
+/** Where fileHash() keeps the hashes of large files between processes (ResultCache is one), so a run or an audit
+ *  whose scores are all cached does not read a judge's gigabytes of weights only to find its identity. */
+export interface FileHashRecords {
+  getFileHash(key: string): Promise<string | undefined>;
+  putFileHash(key: string, hash: string): Promise<void>;
+}
+
+/** Files below this are hashed again in each process: reading and hashing them costs about what reading a record
+ *  does, and images would leave a record each. */
+export const PERSISTED_HASH_MIN_BYTES = 1 << 20;
+/** A file changed less than this before it was hashed is not recorded: file systems stamp times by a coarse clock
+ *  tick, so a second write within the same tick could leave the stamp as it was ("racy git"). Older than this, any
+ *  write changes mtime or ctime. */
+const RACY_MS = 2000;
+
 function statStamp(s: fs.BigIntStats): string {
   return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 
-/** The hex sha256 of a file's bytes, memoised by path, size, mtime and ctime (to the nanosecond where the file
- *  system keeps them), so a run hashes each input image and model file once however many requests use it, and a
- *  file edited between runs, or during one, is hashed again. */
-export async function fileHash(file: string): Promise<string> {
+/** The key of a file's hash record: its path and stat stamp, so any change to the file is a new key. */
+function fileHashKey(abs: string, stamp: string): string {
+  return sha256(canonicalJson({ v: CACHE_SCHEMA_VERSION, type: 'file-hash', file: abs, stamp }));
+}
+
+/** The hex sha256 of a file's bytes, memoised by path, device, inode, size, mtime and ctime (to the nanosecond
+ *  where the file system keeps them), so a run hashes each input image and model file once however many requests
+ *  use it, and a file edited between runs, or during one, is hashed again. With `records`, files of 1 MiB and more
+ *  are also remembered between processes under the same stamp. */
+export async function fileHash(file: string, records?: FileHashRecords): Promise<string> {
   const abs = path.resolve(file);
-  const stamp = statStamp(await fs.promises.stat(abs, { bigint: true }));
+  const st = await fs.promises.stat(abs, { bigint: true });
+  const stamp = statStamp(st);
   const memo = fileHashes.get(abs);
   if (memo && memo.stamp === stamp) return memo.hash;
-  const hash = hashStable(abs, stamp);
+  const hash = recordedHash(abs, st, stamp, records);
   fileHashes.set(abs, { stamp, hash });
   hash.catch(() => {
     if (fileHashes.get(abs)?.hash === hash) fileHashes.delete(abs);
@@ -180,8 +204,21 @@ export async function fileHash(file: string): Promise<string> {
   return hash;
 }
 
-/** Hashes a file, again if it changed while being read (a model still being copied in), up to three times. */
-async function hashStable(abs: string, stamp: string): Promise<string> {
+async function recordedHash(abs: string, st: fs.BigIntStats, stamp: string, records: FileHashRecords | undefined): Promise<string> {
+  if (!records || st.size < BigInt(PERSISTED_HASH_MIN_BYTES)) return (await hashStable(abs, stamp)).hash;
+  const recorded = await records.getFileHash(fileHashKey(abs, stamp)).catch(() => undefined);
+  if (recorded !== undefined && KEY_RE.test(recorded)) return recorded;
+  const started = Date.now();
+  const fresh = await hashStable(abs, stamp);
+  const changedMs = Number((fresh.stats.mtimeNs > fresh.stats.ctimeNs ? fresh.stats.mtimeNs : fresh.stats.ctimeNs) / 1_000_000n);
+  // A record is only a shortcut: failing to write one loses nothing.
+  if (started - changedMs >= RACY_MS) await records.putFileHash(fileHashKey(abs, fresh.stamp), fresh.hash).catch(() => undefined);
+  return fresh.hash;
+}
+
+/** Hashes a file, again if it changed while being read (a model still being copied in), up to three times; gives
+ *  the hash with the stat it holds for. */
+async function hashStable(abs: string, stamp: string): Promise<{ hash: string; stamp: string; stats: fs.BigIntStats }> {
   for (let attempt = 0; ; attempt++) {
     const hash = await new Promise<string>((resolve, reject) => {
       const h = createHash('sha256');
@@ -190,8 +227,9 @@ async function hashStable(abs: string, stamp: string): Promise<string> {
         .on('data', (chunk) => h.update(chunk))
         .on('end', () => resolve(h.digest('hex')));
     });
-    const after = statStamp(await fs.promises.stat(abs, { bigint: true }));
-    if (after === stamp) return hash;
+    const stats = await fs.promises.stat(abs, { bigint: true });
+    const after = statStamp(stats);
+    if (after === stamp) return { hash, stamp, stats };
     if (attempt === 2) throw new Error(`${abs} keeps changing while it is read`);
     stamp = after;
   }
@@ -233,6 +271,8 @@ export interface CacheStats {
   /** Complete image entries (image + metadata). */
   readonly images: number;
   readonly scores: number;
+  /** Recorded hashes of large files (model weights), which spare reading them again. */
+  readonly hashes: number;
   /** Bytes of every file in the cache's folders, temp files included. */
   readonly bytes: number;
   /** ISO times of the oldest and newest committed entry; null for an empty cache. */
@@ -252,6 +292,7 @@ export type ImageClaim = { readonly entry: CachedImage; readonly release?: undef
 export interface ClearResult {
   readonly images: number;
   readonly scores: number;
+  readonly hashes: number;
   /** Every file removed, orphans and stale temp files included. */
   readonly files: number;
   readonly bytes: number;
@@ -267,18 +308,18 @@ interface ImageMeta {
   readonly info: Record<string, unknown>;
 }
 
-interface ScoreEntry {
+interface ValueEntry {
   readonly v: number;
   readonly key: string;
   readonly created: string;
   readonly value: unknown;
 }
 
-type Area = 'images' | 'scores';
+type Area = 'images' | 'scores' | 'hashes';
 
 const CACHEDIR_NOTE = `Wabi's cache of generated images and their scores. Safe to delete at any time: \`wabi cache clear\`.\n`;
 
-export class ResultCache {
+export class ResultCache implements FileHashRecords {
   /** Cleared when link() turns out unsupported on this file system; images then commit with rename(). */
   private canLink = true;
 
@@ -440,24 +481,28 @@ export class ResultCache {
 
   /** The stored scores for `key` (see scoreKey), or undefined. */
   async getScores<T = unknown>(key: string): Promise<T | undefined> {
-    checkKey(key);
-    const entry = await readJson(path.join(this.shard('scores', key), `${key}.json`));
-    if (!isScoreEntry(entry, key)) return undefined;
-    return entry.value as T;
+    return (await this.getValue('scores', key)) as T | undefined;
   }
 
   async putScores(key: string, value: unknown): Promise<void> {
-    checkKey(key);
-    const entry: ScoreEntry = { v: CACHE_SCHEMA_VERSION, key, created: new Date().toISOString(), value };
-    const text = JSON.stringify(entry);
-    const dir = await this.ensureShard('scores', key);
-    await writeAtomic(dir, path.join(dir, `${key}.json`), text, false);
+    await this.putValue('scores', key, value);
+  }
+
+  /** A file's hash recorded by fileHash() (its key names the file's path and stat stamp), or undefined. */
+  async getFileHash(key: string): Promise<string | undefined> {
+    const hash = await this.getValue('hashes', key);
+    return typeof hash === 'string' && KEY_RE.test(hash) ? hash : undefined;
+  }
+
+  async putFileHash(key: string, hash: string): Promise<void> {
+    await this.putValue('hashes', key, hash);
   }
 
   /** Counts entries and bytes, and removes temp files over an hour old. Reads no entry's contents. */
   async stats(): Promise<CacheStats> {
     let images = 0;
     let scores = 0;
+    let hashes = 0;
     let bytes = 0;
     let orphans = 0;
     let temp = 0;
@@ -480,7 +525,9 @@ export class ResultCache {
         }
         const m = ENTRY_RE.exec(name);
         if (!m) continue;
-        if (area === 'scores') {
+        if (area === 'hashes') {
+          if (m[2] === 'json') hashes++;
+        } else if (area === 'scores') {
           if (m[2] === 'json') {
             scores++;
             stamp(st.mtimeMs);
@@ -500,7 +547,7 @@ export class ResultCache {
       for (const key of pictures) if (!metas.has(key)) orphans++;
     });
     const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
-    return { root: this.root, images, scores, bytes, oldest: iso(oldest), newest: iso(newest), orphans, temp, tempRemoved: swept.count };
+    return { root: this.root, images, scores, hashes, bytes, oldest: iso(oldest), newest: iso(newest), orphans, temp, tempRemoved: swept.count };
   }
 
   /** Removes every entry (metadata first, so no reader sees an entry whose image is gone), orphan images and stale
@@ -509,6 +556,7 @@ export class ResultCache {
   async clear(): Promise<ClearResult> {
     let images = 0;
     let scores = 0;
+    let hashes = 0;
     let files = 0;
     let bytes = 0;
     const swept = await this.walk(async (area, dir, names, statOf) => {
@@ -526,15 +574,30 @@ export class ResultCache {
         bytes += size;
         if (name.endsWith('.json')) {
           if (area === 'images') images++;
-          else scores++;
+          else if (area === 'scores') scores++;
+          else hashes++;
         }
       }
       await fs.promises.rmdir(dir).catch(() => undefined); // only if empty
     });
-    return { images, scores, files: files + swept.count, bytes: bytes + swept.bytes };
+    return { images, scores, hashes, files: files + swept.count, bytes: bytes + swept.bytes };
   }
 
   // -------------------------------------------------------------------------------------------------------------
+
+  /** The value of a small JSON entry (a score, a file hash), or undefined when it is missing or unreadable. */
+  private async getValue(area: Exclude<Area, 'images'>, key: string): Promise<unknown> {
+    checkKey(key);
+    const entry = await readJson(path.join(this.shard(area, key), `${key}.json`));
+    return isValueEntry(entry, key) ? entry.value : undefined;
+  }
+
+  private async putValue(area: Exclude<Area, 'images'>, key: string, value: unknown): Promise<void> {
+    checkKey(key);
+    const entry: ValueEntry = { v: CACHE_SCHEMA_VERSION, key, created: new Date().toISOString(), value };
+    const dir = await this.ensureShard(area, key);
+    await writeAtomic(dir, path.join(dir, `${key}.json`), JSON.stringify(entry), false);
+  }
 
   private shard(area: Area, key: string): string {
     return path.join(this.root, area, key.slice(0, 2));
@@ -579,7 +642,7 @@ export class ResultCache {
     let count = 0;
     let bytes = 0;
     const now = Date.now();
-    for (const area of ['images', 'scores'] as const) {
+    for (const area of ['images', 'scores', 'hashes'] as const) {
       const areaDir = path.join(this.root, area);
       let shards: string[];
       try {
@@ -657,8 +720,8 @@ function isImageMeta(x: unknown, key: string): x is ImageMeta {
   );
 }
 
-function isScoreEntry(x: unknown, key: string): x is ScoreEntry {
-  const e = x as ScoreEntry;
+function isValueEntry(x: unknown, key: string): x is ValueEntry {
+  const e = x as ValueEntry;
   return typeof e === 'object' && e !== null && e.v === CACHE_SCHEMA_VERSION && e.key === key && 'value' in e;
 }
 

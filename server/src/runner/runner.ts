@@ -21,14 +21,15 @@ import { JudgePool } from '../scoring/judges/pool';
 import type { ProviderSetting } from '../scoring/session';
 import { isFailure, TRAIT_MODEL_VERSION, TraitScorer } from '../scoring/traitScorer';
 import { TRAIT_ANALYSERS, traitAnalyser } from '../scoring/traits/index';
-import { canonicalJson, fileHash, imageKey, scoreKey } from './resultCache';
+import { canonicalJson, fileHash, imageKey, scoreKey, type FileHashRecords } from './resultCache';
 import { declaredJudgeIdentity } from './judgeIdentity';
 import { decide, type Measures, type SeedMeasures } from './evaluate';
 import type { TestPlan } from './plan';
 import { summarise, testTitle, type ImageRecord, type ImageRole, type RunEvent, type RunResult, type TestResult } from './results';
 
-/** Where images and scores are kept between runs. Lookups that find nothing (or something unreadable) miss. */
-export interface RunStore {
+/** Where images and scores are kept between runs, and the hashes of model files. Lookups that find nothing (or
+ *  something unreadable) miss. */
+export interface RunStore extends FileHashRecords {
   /** A stored image and the sha256 of its bytes (so a rerun need not read it again to find its scores). */
   getImage(key: string, onDamaged?: (file: string, why: string) => void): Promise<{ readonly file: string; readonly hash: string } | undefined>;
   /** Forgets a stored image that turned out to be damaged. */
@@ -353,7 +354,7 @@ class Run {
       guidance: request.guidance,
       strength: request.strength,
       traits: request.traits,
-      inputHash: request.input ? await readableHash(request.input, 'input image') : undefined,
+      inputHash: request.input ? await readableHash(request.input, 'input image', this.options.store) : undefined,
     });
     const store = this.options.store;
     if (this.options.regenerate) {
@@ -391,7 +392,7 @@ class Run {
 
   /** Trait scores of every image (stored by content), and the judge measures the test reads. */
   private async measure(plan: TestPlan, jobs: readonly ImageJob[], files: readonly { file: string; hash?: string }[], signal: AbortSignal): Promise<Measures[]> {
-    const hashes = await Promise.all(files.map((f) => f.hash ?? readableHash(f.file, 'image')));
+    const hashes = await Promise.all(files.map((f) => f.hash ?? readableHash(f.file, 'image', this.options.store)));
     const keys = hashes.map((h) => scoreKey(h, { traits: TRAIT_MODEL_VERSION }));
     const stored = await Promise.all(keys.map((k) => this.options.store.getScores(k)));
     const missing = stored.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
@@ -466,7 +467,7 @@ class Run {
     const store = this.options.store;
     let identity = this.judgeIdentities.get(def);
     if (!identity) {
-      identity = declaredJudgeIdentity(def);
+      identity = declaredJudgeIdentity(def, store);
       this.judgeIdentities.set(def, identity);
     }
     const judge = await identity;
@@ -555,9 +556,9 @@ function completeTraits(t: Readonly<Record<string, number>>): Record<string, num
   return out;
 }
 
-async function readableHash(file: string, what: string): Promise<string> {
+async function readableHash(file: string, what: string, records: FileHashRecords): Promise<string> {
   try {
-    return await fileHash(file);
+    return await fileHash(file, records);
   } catch {
     throw new Error(`${what} ${file} cannot be read`);
   }

@@ -293,6 +293,21 @@ export function buildDarknessReward(size = 64): Uint8Array {
   return g.toModel();
 }
 
+/** The model made `bytes` long or longer by a doc string, like real weights in size only: ModelProto's doc_string
+ *  (field 6) appended, which protobuf reads wherever it stands. */
+export function padModel(model: Uint8Array, bytes: number): Uint8Array {
+  const pad = Buffer.alloc(Math.max(0, bytes - model.length), 'w');
+  const header = [0x32]; // field 6, length-delimited
+  for (let n = pad.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      header.push(n);
+      break;
+    }
+    header.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([model, Buffer.from(header), pad]);
+}
+
 /** A model that has nothing to do with judging: [N] -> relu -> [N]. */
 export function buildUnrelatedModel(): Uint8Array {
   const g = new Graph('unrelated');
