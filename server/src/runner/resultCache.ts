@@ -165,6 +165,7 @@ const fileHashes = new Map<string, HashMemo>();
 /** Where fileHash() keeps the hashes of large files between processes (ResultCache is one), so a run or an audit
  *  whose scores are all cached does not read a judge's gigabytes of weights only to find its identity. */
 export interface FileHashRecords {
+  /** The hex sha256 recorded under `key`; undefined when there is none or the record is damaged. */
   getFileHash(key: string): Promise<string | undefined>;
   putFileHash(key: string, hash: string): Promise<void>;
 }
@@ -207,18 +208,18 @@ export async function fileHash(file: string, records?: FileHashRecords): Promise
 async function recordedHash(abs: string, st: fs.BigIntStats, stamp: string, records: FileHashRecords | undefined): Promise<string> {
   if (!records || st.size < BigInt(PERSISTED_HASH_MIN_BYTES)) return (await hashStable(abs, stamp)).hash;
   const recorded = await records.getFileHash(fileHashKey(abs, stamp)).catch(() => undefined);
-  if (recorded !== undefined && KEY_RE.test(recorded)) return recorded;
+  if (recorded !== undefined) return recorded;
   const started = Date.now();
   const fresh = await hashStable(abs, stamp);
   const changedMs = Number((fresh.stats.mtimeNs > fresh.stats.ctimeNs ? fresh.stats.mtimeNs : fresh.stats.ctimeNs) / 1_000_000n);
   // A record is only a shortcut: failing to write one loses nothing.
-  if (started - changedMs >= RACY_MS) await records.putFileHash(fileHashKey(abs, fresh.stamp), fresh.hash).catch(() => undefined);
+  if (started - changedMs >= RACY_MS) await records.putFileHash(fileHashKey(abs, statStamp(fresh.stats)), fresh.hash).catch(() => undefined);
   return fresh.hash;
 }
 
 /** Hashes a file, again if it changed while being read (a model still being copied in), up to three times; gives
  *  the hash with the stat it holds for. */
-async function hashStable(abs: string, stamp: string): Promise<{ hash: string; stamp: string; stats: fs.BigIntStats }> {
+async function hashStable(abs: string, stamp: string): Promise<{ hash: string; stats: fs.BigIntStats }> {
   for (let attempt = 0; ; attempt++) {
     const hash = await new Promise<string>((resolve, reject) => {
       const h = createHash('sha256');
@@ -229,7 +230,7 @@ async function hashStable(abs: string, stamp: string): Promise<{ hash: string; s
     });
     const stats = await fs.promises.stat(abs, { bigint: true });
     const after = statStamp(stats);
-    if (after === stamp) return { hash, stamp, stats };
+    if (after === stamp) return { hash, stats };
     if (attempt === 2) throw new Error(`${abs} keeps changing while it is read`);
     stamp = after;
   }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Graph, type DType, type Dim, type Value } from '../../../server/src/scoring/onnx/graph';
+import { ProtoWriter } from '../../../server/src/scoring/onnx/protobuf';
 import { mulberry32 } from '../../../server/src/generation/degradations';
 
 // ---- randomness ---------------------------------------------------------------------------------------------
@@ -296,16 +297,8 @@ export function buildDarknessReward(size = 64): Uint8Array {
 /** The model made `bytes` long or longer by a doc string, like real weights in size only: ModelProto's doc_string
  *  (field 6) appended, which protobuf reads wherever it stands. */
 export function padModel(model: Uint8Array, bytes: number): Uint8Array {
-  const pad = Buffer.alloc(Math.max(0, bytes - model.length), 'w');
-  const header = [0x32]; // field 6, length-delimited
-  for (let n = pad.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      header.push(n);
-      break;
-    }
-    header.push((n & 0x7f) | 0x80);
-  }
-  return Buffer.concat([model, Buffer.from(header), pad]);
+  const docString = new ProtoWriter().bytes(6, Buffer.alloc(Math.max(0, bytes - model.length), 'w')).finish();
+  return Buffer.concat([model, docString]);
 }
 
 /** A model that has nothing to do with judging: [N] -> relu -> [N]. */
